@@ -1,0 +1,15 @@
+from django.contrib import admin
+
+from reports.models import ReportNarrative
+
+
+@admin.register(ReportNarrative)
+class ReportNarrativeAdmin(admin.ModelAdmin):
+    list_display = ["phase", "updated_at", "updated_by"]
+    search_fields = ["phase__title", "abstract", "introduction", "concluding_remarks"]
+    list_select_related = ["phase", "updated_by"]
+    readonly_fields = ["updated_at", "updated_by"]
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,45 @@
+"""The staff-written parts of a phase's summary report. Every number comes from the records."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sessions.models import ProjectPhase
+
+
+class ReportNarrative(models.Model):
+    """The narrative sections of one phase's summary report, in Markdown."""
+
+    phase = models.OneToOneField(
+        ProjectPhase,
+        on_delete=models.CASCADE,
+        related_name="narrative",
+        verbose_name=_("project phase"),
+    )
+    abstract = models.TextField(_("abstract"), blank=True)
+    introduction = models.TextField(_("introduction"), blank=True)
+    project_overview = models.TextField(_("project overview"), blank=True)
+    project_design = models.TextField(_("project design"), blank=True)
+    workshops_framing = models.TextField(
+        _("workshops: how the topic was framed"),
+        blank=True,
+        help_text=_("How the topic was put to participants, before the per-workshop sections."),
+    )
+    concluding_remarks = models.TextField(_("concluding remarks"), blank=True)
+    appendix_c = models.TextField(_("Appendix C: project description"), blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("report narrative")
+        verbose_name_plural = _("report narratives")
+
+    def __str__(self) -> str:
+        return str(self.phase)

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ResponsesConfig(AppConfig):
+    """What participants contribute: their statements, the categories they are clustered into,
+    and the dots placed on those categories."""
+
+    name = "responses"
+    verbose_name = _("Participants and responses")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,237 @@
+"""Participants, their statements, the categories statements are clustered into, and dots."""
+
+import secrets
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from sessions.models import PlenarySession, Workshop
+
+STATEMENT_MAX_LENGTH = 500
+
+
+def new_participant_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Participant(models.Model):
+    """Someone taking part in a workshop, anonymous unless they choose to say who they are.
+
+    The token identifies one browser within one workshop: it lets a participant see and edit
+    their own statements and stops duplicate voting without asking for an account.
+    """
+
+    class Level(models.TextChoices):
+        FEDERAL = "federal", _("Federal")
+        STATE = "state", _("State")
+        LOCAL = "local", _("Local")
+        OTHER = "other", _("Other or not government")
+
+    workshop = models.ForeignKey(
+        Workshop, on_delete=models.CASCADE, related_name="participants", verbose_name=_("workshop")
+    )
+    token = models.CharField(
+        _("browser token"), max_length=64, default=new_participant_token, editable=False
+    )
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    level_of_government = models.CharField(
+        _("level of government"), max_length=16, choices=Level.choices, blank=True
+    )
+    role = models.CharField(_("role"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    consent_to_be_named = models.BooleanField(
+        _("consents to be named"),
+        default=False,
+        help_text=_("Names appear in reports and exports only with this consent."),
+    )
+    consent_recorded_at = models.DateTimeField(_("consent recorded"), null=True, blank=True)
+    joined_at = models.DateTimeField(_("joined"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        ordering = ["workshop", "joined_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workshop", "token"], name="participant_token_unique_in_workshop"
+            ),
+            models.CheckConstraint(
+                condition=Q(level_of_government__in=["", "federal", "state", "local", "other"]),
+                name="participant_level_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(consent_to_be_named=False) | Q(consent_recorded_at__isnull=False),
+                name="participant_consent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or _("Anonymous participant %(id)s") % {"id": self.pk}
+
+
+class Category(models.Model):
+    """A cluster of statements, numbered and described after the session.
+
+    A ranking session in a local workshop votes on a list presented from another workshop's
+    session; each of its categories then points at the category it was presented from.
+    """
+
+    session = models.ForeignKey(
+        PlenarySession,
+        on_delete=models.CASCADE,
+        related_name="categories",
+        verbose_name=_("session"),
+    )
+    reference_number = models.PositiveSmallIntegerField(_("reference number"))
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    presented_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="presented_as",
+        verbose_name=_("presented from"),
+    )
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["session", "reference_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "reference_number"], name="category_number_unique_in_session"
+            ),
+            models.UniqueConstraint(
+                fields=["session", "name"], name="category_name_unique_in_session"
+            ),
+            models.UniqueConstraint(
+                fields=["session", "presented_from"],
+                condition=Q(presented_from__isnull=False),
+                name="category_presented_once_per_session",
+            ),
+            models.CheckConstraint(
+                condition=Q(reference_number__gte=1), name="category_number_from_1"
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="category_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference_number}. {self.name}"
+
+
+class Statement(models.Model):
+    """One answer to a session's prompt: what a participant wrote on one card."""
+
+    class Use(models.TextChoices):
+        UNMARKED = "", _("Not marked")
+        EXTERNAL = "E", _("External use")
+        INTERNAL = "I", _("Internal use")
+
+    class Source(models.TextChoices):
+        ONLINE = "online", _("Typed online")
+        CARD = "card", _("Paper card")
+        FACILITATOR = "facilitator", _("Facilitator")
+
+    session = models.ForeignKey(
+        PlenarySession,
+        on_delete=models.CASCADE,
+        related_name="statements",
+        verbose_name=_("session"),
+    )
+    participant = models.ForeignKey(
+        Participant,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="statements",
+        verbose_name=_("participant"),
+    )
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="statements",
+        verbose_name=_("category"),
+    )
+    text = models.TextField(_("text"), max_length=STATEMENT_MAX_LENGTH)
+    use = models.CharField(_("use"), max_length=1, choices=Use.choices, blank=True, default="")
+    source = models.CharField(
+        _("source"), max_length=16, choices=Source.choices, default=Source.ONLINE
+    )
+    idempotency_key = models.UUIDField(
+        _("idempotency key"),
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text=_("Made by the submitting client, so a retried submission is stored once."),
+    )
+    hidden = models.BooleanField(_("hidden"), default=False)
+    hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
+        ordering = ["session", "created_at", "pk"]
+        indexes = [
+            models.Index(fields=["session", "hidden"], name="statement_session_hidden"),
+            models.Index(fields=["participant", "session"], name="statement_participant"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="statement_text_not_empty"),
+            models.CheckConstraint(condition=Q(use__in=["", "E", "I"]), name="statement_use_valid"),
+            models.CheckConstraint(
+                condition=Q(source__in=["online", "card", "facilitator"]),
+                name="statement_source_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(hidden=False) | ~Q(hidden_reason=""),
+                name="statement_hidden_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Dot(models.Model):
+    """The dots one participant placed on one category (``count`` above 1 where dots stack).
+
+    The session's limit spans several rows, so it is enforced where dots are placed (with the
+    participant's row locked); the database still refuses empty or absurd counts.
+    """
+
+    session = models.ForeignKey(
+        PlenarySession, on_delete=models.CASCADE, related_name="dots", verbose_name=_("session")
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="dots", verbose_name=_("category")
+    )
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="dots", verbose_name=_("participant")
+    )
+    count = models.PositiveSmallIntegerField(_("dots"), default=1)
+    placed_at = models.DateTimeField(_("placed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("dot")
+        verbose_name_plural = _("dots")
+        ordering = ["session", "category", "participant"]
+        indexes = [models.Index(fields=["session", "participant"], name="dot_session_participant")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "category"], name="dot_one_row_per_participant_category"
+            ),
+            models.CheckConstraint(
+                condition=Q(count__gte=1, count__lte=20), name="dot_count_1_to_20"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} × {self.category}"
