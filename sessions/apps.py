@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 def _ensure_roles(sender: AppConfig, **kwargs: object) -> None:
     # Permissions exist only after migrate has created them, so the groups are set up here
-    # rather than in a data migration.
+    # rather than in a data migration. post_migrate fires once per app, and each app's
+    # permissions appear in its own turn, so this runs every time (it is idempotent).
     from sessions.roles import roles_ensure
 
     roles_ensure()
@@ -23,4 +24,4 @@ class WorkshopSessionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        post_migrate.connect(_ensure_roles, sender=self)
+        post_migrate.connect(_ensure_roles, dispatch_uid="workshop_sessions_roles")

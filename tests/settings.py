@@ -16,3 +16,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+# Static files come from the finders; there is no collected STATIC_ROOT in a test run.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,28 @@
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
+# alongside it are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def staff_user(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="staff-member", role="staff")
+
+
+@pytest.fixture
+def facilitator(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="facilitator-a", role="facilitator")
+
+
+@pytest.fixture
+def other_facilitator(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="facilitator-b", role="facilitator")

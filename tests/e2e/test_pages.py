@@ -1,0 +1,92 @@
+"""Every page of the site passes the HTML and accessibility checks, on a phone and a desktop.
+
+PAGES lists every URL the site serves to people. ``test_every_url_is_listed`` fails when a new
+URL is added without an entry here, so no page escapes the quality gates.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.e2e.conftest import DESKTOP, PHONE
+from tests.factories import (
+    CategoryFactory,
+    PlenarySessionFactory,
+    StatementFactory,
+    UserFactory,
+    WorkshopFactory,
+)
+
+
+@dataclass(frozen=True)
+class Page:
+    role: str | None  # who looks at it: None (anonymous), "facilitator" or "staff"
+    url: Callable[[dict], str]
+    status: int = 200
+
+
+PAGES: dict[str, Page] = {
+    "home (anonymous)": Page(None, lambda world: reverse("home")),
+    "home": Page("facilitator", lambda world: reverse("home")),
+    "home (staff)": Page("staff", lambda world: reverse("home")),
+    "login": Page(None, lambda world: reverse("login")),
+    "workshop_sessions:workshop_detail": Page(
+        "facilitator", lambda world: world["workshop"].get_absolute_url()
+    ),
+    "not found": Page("facilitator", lambda world: "/no-such-page/", status=404),
+}
+
+# URL names that are not pages for people, with the reason.
+NOT_PAGES = {
+    "logout": "POST only; redirects to the home page",
+    "healthz": "JSON for load balancers",
+}
+
+
+def _url_names(resolver: URLResolver, namespace: str = "") -> set[str]:
+    names = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue  # Django's own admin, for staff; not our markup
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= _url_names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_every_url_is_listed():
+    page_names = {name.split(" (")[0] for name in PAGES} - {"not found"}
+    assert _url_names(get_resolver()) == page_names | set(NOT_PAGES)
+
+
+@pytest.fixture
+def world(transactional_db):
+    facilitator = UserFactory(username="facilitator", role="facilitator")
+    staff = UserFactory(username="staff", role="staff")
+    workshop = WorkshopFactory(
+        title="State agency workshop", facilitators=[facilitator], description="Two sessions."
+    )
+    values = PlenarySessionFactory(workshop=workshop, position=1, title="Values")
+    concerns = PlenarySessionFactory(
+        workshop=workshop, position=2, title="Concerns", purpose="concerns", dots_may_stack=True
+    )
+    category = CategoryFactory(session=values, name="Cost savings")
+    StatementFactory(session=values, category=category, text="Cheaper outreach (E)", use="E")
+    StatementFactory(session=concerns, text="Who approves a post?")
+    return {"facilitator": facilitator, "staff": staff, "workshop": workshop}
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_passes_html_and_accessibility_checks(name, viewport, world, open_browser, audit):
+    page_spec = PAGES[name]
+    person = open_browser(viewport=viewport)
+    if page_spec.role:
+        person.login_as(world[page_spec.role])
+    person.page.goto(page_spec.url(world))
+    audit(person.page, name=name, expect_status=page_spec.status)

@@ -1,0 +1,80 @@
+"""The database settings follow DATABASE_URL, and SQLite is tuned for a live room."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SHOW_DATABASE = (
+    "import json; from django.conf import settings; "
+    "print(json.dumps(settings.DATABASES['default'], default=str))"
+)
+
+
+def database_settings(**env: str) -> dict:
+    result = subprocess.run(  # noqa: S603 (fixed arguments)
+        [sys.executable, "-c", SHOW_DATABASE],
+        cwd=ROOT,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "ctg_workshops.settings",
+            "SECRET_KEY": "x" * 50,
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_sqlite_is_the_default_with_wal_immediate_transactions_and_a_busy_timeout():
+    database = database_settings()
+    assert database["ENGINE"] == "django.db.backends.sqlite3"
+    assert database["NAME"] == str(ROOT / "db.sqlite3")
+    assert database["OPTIONS"] == {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+
+
+def test_database_url_selects_postgresql_with_health_checks_and_reuse():
+    database = database_settings(DATABASE_URL="postgres://app:pw@db.internal:5432/workshops")
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert (database["HOST"], database["NAME"], database["USER"]) == (
+        "db.internal",
+        "workshops",
+        "app",
+    )
+    assert database["CONN_HEALTH_CHECKS"] is True
+    assert database["CONN_MAX_AGE"] == 60
+    assert database["OPTIONS"]["connect_timeout"] == 5
+
+
+@pytest.mark.django_db
+def test_sqlite_connection_runs_in_wal_mode(tmp_path):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite-only: this run uses PostgreSQL")
+    # The test database lives in memory, which has no WAL; open a file database the same way.
+    import sqlite3
+
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    settings_dict = {**connection.settings_dict, "NAME": str(tmp_path / "wal.sqlite3")}
+    wrapper = DatabaseWrapper(settings_dict, alias="wal-check")
+    try:
+        with wrapper.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            assert cursor.fetchone()[0] == "wal"
+            cursor.execute("PRAGMA busy_timeout")
+            assert cursor.fetchone()[0] == 20000
+    finally:
+        wrapper.close()
+    assert sqlite3.sqlite_version_info >= (3, 35)
