@@ -3,13 +3,31 @@
 import secrets
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from sessions.models import PlenarySession, Workshop
 
 STATEMENT_MAX_LENGTH = 500
+
+
+def validate_within_session(record: "Statement | Dot") -> None:
+    """A record's category must be of its own session, its participant of the same workshop.
+
+    The database cannot express these across tables, so forms (the admin's included) check
+    them through ``clean()`` and the services that write these records check them too.
+    """
+    errors = {}
+    if record.category_id and record.category.session_id != record.session_id:
+        errors["category"] = _("The category belongs to another session.")
+    if record.participant_id and record.participant.workshop_id != record.session.workshop_id:
+        errors["participant"] = _("The participant took part in another workshop.")
+    if errors:
+        raise ValidationError(errors)
 
 
 def new_participant_token() -> str:
@@ -53,7 +71,7 @@ class Participant(models.Model):
     class Meta:
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
-        ordering = ["workshop", "joined_at"]
+        ordering = ["workshop", "joined_at", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["workshop", "token"], name="participant_token_unique_in_workshop"
@@ -185,6 +203,10 @@ class Statement(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(text=""), name="statement_text_not_empty"),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("text"), STATEMENT_MAX_LENGTH),
+                name="statement_text_max_length",
+            ),
             models.CheckConstraint(condition=Q(use__in=["", "E", "I"]), name="statement_use_valid"),
             models.CheckConstraint(
                 condition=Q(source__in=["online", "card", "facilitator"]),
@@ -198,6 +220,9 @@ class Statement(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+    def clean(self) -> None:
+        validate_within_session(self)
 
 
 class Dot(models.Model):
@@ -235,3 +260,6 @@ class Dot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.count} × {self.category}"
+
+    def clean(self) -> None:
+        validate_within_session(self)

@@ -7,7 +7,7 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-any-real-deployment")
 
-from ctg_workshops.settings import *  # noqa: E402, F403
+from ctg_workshops.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests render pages without running collectstatic first.

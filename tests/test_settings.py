@@ -78,3 +78,28 @@ def test_sqlite_connection_runs_in_wal_mode(tmp_path):
     finally:
         wrapper.close()
     assert sqlite3.sqlite_version_info >= (3, 35)
+
+
+def test_cache_is_local_by_default_and_redis_when_configured():
+    show = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "ctg_workshops.settings",
+        "SECRET_KEY": "x" * 50,
+    }
+
+    def backend(**extra: str) -> str:
+        return subprocess.run(  # noqa: S603 (fixed arguments)
+            [sys.executable, "-c", show],
+            cwd=ROOT,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout.strip()
+
+    assert backend() == "django.core.cache.backends.locmem.LocMemCache"
+    assert backend(CACHE_URL="redis://127.0.0.1:6379/1") == (
+        "django.core.cache.backends.redis.RedisCache"
+    )

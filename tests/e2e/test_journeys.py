@@ -44,14 +44,14 @@ def test_facilitator_signs_in_by_keyboard_sees_own_workshops_and_signs_out(
     audit(page, name="workshop_sessions:workshop_detail")
 
     page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Run workshops. Report what was heard.")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Run workshops. Report what was heard."
+    )
     page.goto(mine.get_absolute_url())
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
 
 
-def test_wrong_password_is_refused_with_a_clear_message_and_username_kept(
-    make_user, open_browser
-):
+def test_wrong_password_is_refused_with_a_clear_message_and_username_kept(make_user, open_browser):
     make_user("dana", role="facilitator")
     page = open_browser(viewport=PHONE).page
     page.goto("/accounts/login/")

@@ -116,3 +116,31 @@ def test_one_dot_row_per_participant_and_category():
     assert_refused(
         DotFactory, category=dot.category, participant=dot.participant, session=dot.session
     )
+
+
+def test_statement_too_long_for_a_card_is_refused_by_the_database():
+    assert_refused(StatementFactory, text="x" * 501)
+    assert len(StatementFactory(text="x" * 500).text) == 500
+
+
+def test_statement_category_and_participant_must_belong_to_its_session():
+    from django.core.exceptions import ValidationError
+
+    statement = StatementFactory.build(
+        session=PlenarySessionFactory(),
+        category=CategoryFactory(),
+        participant=ParticipantFactory(),
+    )
+    with pytest.raises(ValidationError) as error:
+        statement.full_clean()
+    assert set(error.value.message_dict) == {"category", "participant"}
+
+
+def test_dot_category_and_participant_must_belong_to_its_session():
+    from django.core.exceptions import ValidationError
+
+    dot = DotFactory()
+    dot.full_clean()  # a consistent dot passes
+    dot.category = CategoryFactory()
+    with pytest.raises(ValidationError, match="another session"):
+        dot.full_clean()

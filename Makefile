@@ -1,0 +1,60 @@
+# The two commands a newcomer needs: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV ?= .venv
+HOST ?= 127.0.0.1
+PORT ?= 8000
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format vendor clean
+
+help:
+	@echo "make run     set up everything and serve the sample data on http://$(HOST):$(PORT)"
+	@echo "make test    run the whole test suite (browser tests need Chromium, Java and npm)"
+	@echo "make lint    ruff check and format check, missing migrations"
+	@echo "make format  format the code with ruff"
+	@echo "make vendor  re-pin the front-end assets in static/vendor/ from the npm registry"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is needed, found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet ".[dev]"
+	@touch $@
+
+# Test-only tools (the Nu HTML Checker and axe-core). Without npm the browser tests are skipped.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm not found: browser tests will be skipped"; \
+	fi
+
+install: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	DEBUG=true $(BIN)/python manage.py migrate --noinput
+	DEBUG=true $(BIN)/python manage.py load_sample_data
+	DEBUG=true ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,$(HOST)}" \
+		$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.installed node_modules/.installed
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	SECRET_KEY=lint-only $(BIN)/python manage.py makemigrations --check --dry-run
+
+format: $(VENV)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+vendor: $(VENV)/.installed
+	$(BIN)/python .ci/vendor_assets.py
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles build *.egg-info .pytest_cache .ruff_cache
