@@ -171,6 +171,14 @@ if env.bool("BEHIND_PROXY", default=False):
     # Only when a trusted proxy terminates TLS and sets this header itself.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- Participation ----------------------------------------------------------------------------
+# Rate limits on participants' writes (cards, edits, dots), per participant and per session,
+# never per IP address: a whole room usually shares one.
+PARTICIPANT_WRITES_PER_MINUTE = env.int("PARTICIPANT_WRITES_PER_MINUTE", default=30)
+SESSION_WRITES_PER_MINUTE = env.int("SESSION_WRITES_PER_MINUTE", default=3000)
+PARTICIPANT_COOKIE_NAME = "ctg_participant"
+PARTICIPANT_COOKIE_MAX_AGE = 60 * 60 * 24 * 365
+
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

@@ -14,5 +14,6 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("workshops/", include("sessions.urls")),
+    path("", include("responses.urls")),
     path("admin/", admin.site.urls),
 ]

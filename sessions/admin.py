@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sessions.models import NoteRevision, PlenarySession, ProjectPhase, Workshop
@@ -71,6 +72,12 @@ class PlenarySessionAdmin(admin.ModelAdmin):
     readonly_fields = ["join_code", "phase_changed_at", "created_at"]
     autocomplete_fields = ["workshop"]
     inlines = [NoteRevisionInline]
+
+    def save_model(self, request, obj, form, change):
+        if change and "phase" in form.changed_data:
+            # The writing timer counts from the moment collecting opens.
+            obj.phase_changed_at = timezone.now()
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(NoteRevision)

@@ -26,3 +26,13 @@ def other_facilitator(db):
     from tests.factories import UserFactory
 
     return UserFactory(username="facilitator-b", role="facilitator")
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Rate-limit counters live in the cache; each test starts with none.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,0 +1,112 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from responses.models import STATEMENT_MAX_LENGTH, Participant, Statement
+from sessions.models import JOIN_CODE_LENGTH, PlenarySession
+
+
+def normalise_join_code(raw: str) -> str:
+    # People type codes read off a projector: accept lower case, spaces and dashes.
+    return "".join(char for char in raw.upper() if char.isalnum())
+
+
+class JoinCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Session code"),
+        max_length=20,
+        help_text=_("The six letters and numbers shown by the facilitator."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+
+    def clean_code(self) -> PlenarySession:
+        code = normalise_join_code(self.cleaned_data["code"])
+        if len(code) != JOIN_CODE_LENGTH:
+            raise forms.ValidationError(
+                _("A session code has %(length)d letters and numbers."),
+                params={"length": JOIN_CODE_LENGTH},
+            )
+        session = PlenarySession.objects.filter(join_code=code).first()
+        if session is None:
+            raise forms.ValidationError(
+                _("No session has the code %(code)s. Check it against the screen and try again."),
+                params={"code": code},
+            )
+        return session
+
+
+CONSENT_CHOICES = [
+    ("no", _("No, keep my name out of reports")),
+    ("yes", _("Yes, my name may appear in reports")),
+]
+
+
+class ProfileForm(forms.ModelForm):
+    consent = forms.ChoiceField(
+        label=_("May we name you in the workshop's report?"),
+        choices=CONSENT_CHOICES,
+        widget=forms.RadioSelect,
+        help_text=_("Your statements are never shown with your name unless you say yes."),
+    )
+
+    class Meta:
+        model = Participant
+        fields = ["name", "organisation", "level_of_government", "role", "email"]
+        labels = {
+            "name": _("Your name (optional)"),
+            "organisation": _("Organisation (optional)"),
+            "level_of_government": _("Level of government (optional)"),
+            "role": _("Role (optional)"),
+            "email": _("E-mail (optional)"),
+        }
+        widgets = {
+            "name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "organisation": forms.TextInput(attrs={"autocomplete": "organization"}),
+            "role": forms.TextInput(attrs={"autocomplete": "organization-title"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["level_of_government"].choices = [
+            ("", _("Prefer not to say")),
+            *Participant.Level.choices,
+        ]
+        if self.instance.pk:
+            self.initial.setdefault("consent", "yes" if self.instance.consent_to_be_named else "no")
+
+
+class StatementForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your answer"),
+        max_length=STATEMENT_MAX_LENGTH * 2,  # the real limit applies after tidying
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": STATEMENT_MAX_LENGTH}),
+        error_messages={"required": _("Write something on the card first.")},
+    )
+    use = forms.ChoiceField(
+        label=_("Is this about use inside government or with the public?"),
+        choices=[
+            ("", _("Not marked")),
+            ("E", _("External (E): with the public")),
+            ("I", _("Internal (I): inside government")),
+        ],
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class StatementEditForm(forms.Form):
+    text = StatementForm.base_fields["text"]
+    use = StatementForm.base_fields["use"]
+
+
+class DotForm(forms.Form):
+    category = forms.IntegerField(min_value=1)
+    action = forms.ChoiceField(choices=[("place", "place"), ("remove", "remove")])
+
+
+def statement_initial(statement: Statement) -> dict:
+    return {"text": statement.text, "use": statement.use}

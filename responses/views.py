@@ -1,0 +1,378 @@
+"""The participant's pages: join a session by code, write cards, place dots.
+
+No account is needed: a random token in a cookie identifies the browser. Every page works
+without JavaScript (forms post and redirect back); with it, cards are kept in the browser until
+the server acknowledges them (static/js/participant.js) and dots update in place (htmx).
+"""
+
+import io
+import secrets
+import uuid
+from datetime import timedelta
+from functools import wraps
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from responses import services
+from responses.forms import DotForm, JoinCodeForm, ProfileForm, StatementEditForm, StatementForm
+from responses.models import Statement
+from responses.ratelimit import Limit, rate_limit_hit
+from responses.selectors import (
+    ballot_for,
+    own_statements,
+    participant_for_browser,
+    session_for_code,
+)
+from responses.services import ParticipationRefused, Profile
+from sessions.models import PlenarySession
+
+Phase = PlenarySession.Phase
+
+
+def _limits() -> tuple[Limit, Limit]:
+    return (
+        Limit("participant", settings.PARTICIPANT_WRITES_PER_MINUTE, 60),
+        Limit("session", settings.SESSION_WRITES_PER_MINUTE, 60),
+    )
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _refusal_response(request, session, message: str, *, status: int, retry_after: int = 0):
+    if _wants_json(request):
+        response = JsonResponse({"status": "refused", "error": message}, status=status)
+    elif request.htmx:
+        response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    else:
+        messages.error(request, message)
+        response = redirect("responses:session", code=session.join_code)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def participant_view(view):
+    """Resolve the session from its code and the participant from the browser's cookie.
+
+    Views that change something also go through the rate limits here.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, code: str, *args, **kwargs) -> HttpResponse:
+        session = session_for_code(code)
+        if session is None:
+            raise Http404
+        token = request.COOKIES.get(settings.PARTICIPANT_COOKIE_NAME)
+        participant = participant_for_browser(session=session, token=token)
+        if participant is None:
+            if request.method == "POST":
+                message = _("Join the session first: your browser is not signed up for it.")
+                return _refusal_response(request, session, message, status=403)
+            return redirect("responses:session", code=session.join_code)
+        if request.method == "POST":
+            participant_limit, session_limit = _limits()
+            for limit, subject in (
+                (participant_limit, participant.pk),
+                (session_limit, session.pk),
+            ):
+                verdict = rate_limit_hit(limit=limit, subject=subject)
+                if not verdict.allowed:
+                    message = _(
+                        "That was a lot at once. Wait %(seconds)d seconds, then send again: "
+                        "nothing you typed is lost."
+                    ) % {"seconds": verdict.retry_after}
+                    return _refusal_response(
+                        request, session, message, status=429, retry_after=verdict.retry_after
+                    )
+        return view(request, session, participant, *args, **kwargs)
+
+    return wrapper
+
+
+@require_GET
+def join(request: HttpRequest) -> HttpResponse:
+    """Type a session code; ?code= comes from the join form or a printed link."""
+    form = JoinCodeForm(request.GET or None)
+    if form.is_valid():
+        return redirect("responses:session", code=form.cleaned_data["code"].join_code)
+    return render(request, "responses/join.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@ensure_csrf_cookie
+@never_cache
+def session_page(request: HttpRequest, code: str) -> HttpResponse:
+    """The participant's page for one session; it shows what the current phase allows."""
+    session = session_for_code(code.upper())
+    if session is None:
+        raise Http404
+    if code != session.join_code:
+        return redirect("responses:session", code=session.join_code)
+    token = request.COOKIES.get(settings.PARTICIPANT_COOKIE_NAME)
+    participant = participant_for_browser(session=session, token=token)
+    if participant is None:
+        return _join_step(request, session, token)
+    if request.method == "POST":
+        return redirect("responses:session", code=session.join_code)
+    return _render_session(request, session, participant)
+
+
+def _join_step(request: HttpRequest, session: PlenarySession, token: str | None) -> HttpResponse:
+    form = ProfileForm(request.POST if "profile" in request.POST else None)
+    if request.method == "POST" and ("anonymous" in request.POST or form.is_valid()):
+        verdict = rate_limit_hit(limit=_limits()[1], subject=session.pk)
+        if not verdict.allowed:
+            response = render(
+                request,
+                "responses/join_session.html",
+                {"session": session, "form": form, "busy": verdict.retry_after},
+                status=429,
+            )
+            response["Retry-After"] = str(verdict.retry_after)
+            return response
+        token = token or secrets.token_urlsafe(24)
+        profile = None
+        if "profile" in request.POST:
+            profile = Profile(
+                **{k: form.cleaned_data[k] for k in ProfileForm.Meta.fields},
+                consent_to_be_named=form.cleaned_data["consent"] == "yes",
+            )
+        services.participant_join(workshop=session.workshop, browser_token=token, profile=profile)
+        response = redirect("responses:session", code=session.join_code)
+        response.set_cookie(
+            settings.PARTICIPANT_COOKIE_NAME,
+            token,
+            max_age=settings.PARTICIPANT_COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+        return response
+    return render(request, "responses/join_session.html", {"session": session, "form": form})
+
+
+def _render_session(
+    request: HttpRequest,
+    session: PlenarySession,
+    participant,
+    *,
+    statement_form: StatementForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "session": session,
+        "workshop": session.workshop,
+        "participant": participant,
+        "statements": own_statements(session=session, participant=participant),
+        "statement_form": statement_form
+        or StatementForm(initial={"idempotency_key": uuid.uuid4()}),
+    }
+    if session.phase in (Phase.VOTING, Phase.CLOSED):
+        context["ballot"] = ballot_for(session=session, participant=participant)
+    if session.phase == Phase.COLLECTING:
+        context["writing_ends_at"] = session.phase_changed_at + timedelta(
+            minutes=session.writing_minutes
+        )
+    return render(request, "responses/session.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@participant_view
+def profile_edit(request: HttpRequest, session, participant) -> HttpResponse:
+    """The participant's optional details and consent, changeable at any time."""
+    form = ProfileForm(request.POST or None, instance=participant)
+    if request.method == "POST" and form.is_valid():
+        services.participant_profile_set(
+            participant=participant,
+            profile=Profile(
+                **{k: form.cleaned_data[k] for k in ProfileForm.Meta.fields},
+                consent_to_be_named=form.cleaned_data["consent"] == "yes",
+            ),
+        )
+        messages.success(request, _("Your details are saved."))
+        return redirect("responses:session", code=session.join_code)
+    return render(
+        request,
+        "responses/profile.html",
+        {"session": session, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@participant_view
+def statement_create(request: HttpRequest, session, participant) -> HttpResponse:
+    form = StatementForm(request.POST)
+    if not form.is_valid():
+        message = " ".join(e for errors in form.errors.values() for e in errors)
+        if _wants_json(request):
+            return JsonResponse({"status": "refused", "error": message}, status=400)
+        return _render_session(request, session, participant, statement_form=form, status=400)
+    try:
+        submission = services.statement_submit(
+            session=session,
+            participant=participant,
+            text=form.cleaned_data["text"],
+            use=form.cleaned_data["use"],
+            idempotency_key=form.cleaned_data["idempotency_key"],
+        )
+    except ParticipationRefused as refusal:
+        status = 409 if refusal.code.startswith("phase") else 400
+        if _wants_json(request):
+            return JsonResponse({"status": "refused", "error": refusal.message}, status=status)
+        form.add_error("text", refusal.message)
+        return _render_session(request, session, participant, statement_form=form, status=status)
+    statement = submission.statement
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "status": "received",
+                "created": submission.created,
+                "statement": {
+                    "id": statement.pk,
+                    "key": str(statement.idempotency_key),
+                    "text": statement.text,
+                    "use": statement.use,
+                    "edit_url": reverse(
+                        "responses:statement_edit", args=[session.join_code, statement.pk]
+                    ),
+                    "withdraw_url": reverse(
+                        "responses:statement_withdraw", args=[session.join_code, statement.pk]
+                    ),
+                },
+            },
+            status=201 if submission.created else 200,
+        )
+    messages.success(request, _("Received: your card is stored."))
+    return redirect("responses:session", code=session.join_code)
+
+
+@require_http_methods(["GET", "POST"])
+@participant_view
+def statement_edit(request: HttpRequest, session, participant, pk: int) -> HttpResponse:
+    statement = Statement.objects.filter(session=session, participant=participant, pk=pk).first()
+    if statement is None:
+        raise Http404
+    form = StatementEditForm(
+        request.POST or None, initial={"text": statement.text, "use": statement.use}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.statement_edit(
+                session=session,
+                participant=participant,
+                pk=pk,
+                text=form.cleaned_data["text"],
+                use=form.cleaned_data["use"],
+            )
+        except ParticipationRefused as refusal:
+            form.add_error("text", refusal.message)
+        else:
+            messages.success(request, _("Your card is changed."))
+            return redirect("responses:session", code=session.join_code)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "responses/statement_edit.html",
+        {"session": session, "statement": statement, "form": form},
+        status=status,
+    )
+
+
+@require_POST
+@participant_view
+def statement_withdraw(request: HttpRequest, session, participant, pk: int) -> HttpResponse:
+    try:
+        services.statement_withdraw(session=session, participant=participant, pk=pk)
+    except ParticipationRefused as refusal:
+        return _refusal_response(request, session, refusal.message, status=409)
+    messages.success(request, _("Your card is withdrawn."))
+    return redirect("responses:session", code=session.join_code)
+
+
+@require_POST
+@participant_view
+def dot_change(request: HttpRequest, session, participant) -> HttpResponse:
+    form = DotForm(request.POST)
+    error = ""
+    if not form.is_valid():
+        error = _("That dot could not be placed: reload the page and try again.")
+    else:
+        change = (
+            services.dot_place if form.cleaned_data["action"] == "place" else services.dot_remove
+        )
+        try:
+            change(
+                session=session, participant=participant, category_id=form.cleaned_data["category"]
+            )
+        except ParticipationRefused as refusal:
+            error = refusal.message
+    if request.htmx:
+        session.refresh_from_db()
+        return render(
+            request,
+            "responses/_ballot.html",
+            {
+                "session": session,
+                "ballot": ballot_for(session=session, participant=participant),
+                "dot_error": error,
+                "dot_done": not error,
+            },
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Your dots are saved."))
+    return redirect(f"{reverse('responses:session', args=[session.join_code])}#ballot")
+
+
+@require_GET
+@ensure_csrf_cookie
+@never_cache
+def session_status(request: HttpRequest, code: str) -> HttpResponse:
+    """Polled by the participant's page: 204 while nothing changed, else a reload.
+
+    It also renews the CSRF cookie, which the page's script uses to resend a card whose token
+    had expired.
+    """
+    session = session_for_code(code)
+    if session is None:
+        raise Http404
+    seen = (request.GET.get("phase"), request.GET.get("revealed"))
+    if seen == (session.phase, "1" if session.results_revealed else "0"):
+        return HttpResponse(status=204)
+    response = HttpResponse(status=200)
+    response["HX-Refresh"] = "true"
+    return response
+
+
+@require_GET
+def join_qr(request: HttpRequest, code: str) -> HttpResponse:
+    """The session's join link as a QR code (SVG), for the projector and printed handouts."""
+    session = session_for_code(code)
+    if session is None:
+        raise Http404
+    url = request.build_absolute_uri(reverse("responses:session", args=[session.join_code]))
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(
+        buffer,
+        kind="svg",
+        scale=10,
+        border=2,
+        xmldecl=False,
+        title=_("QR code for %(url)s") % {"url": url},
+    )
+    response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
