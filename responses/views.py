@@ -8,7 +8,7 @@ the server acknowledges them (static/js/participant.js) and dots update in place
 import io
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 from functools import wraps
 
 import segno
@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -181,9 +182,11 @@ def _render_session(
     if session.phase in (Phase.VOTING, Phase.CLOSED):
         context["ballot"] = ballot_for(session=session, participant=participant)
     if session.phase == Phase.COLLECTING:
-        context["writing_ends_at"] = session.phase_changed_at + timedelta(
-            minutes=session.writing_minutes
-        )
+        ends_at = session.phase_changed_at + timedelta(minutes=session.writing_minutes)
+        context["writing_ends_at"] = ends_at
+        # Machine-readable times for <time> and the countdown, in UTC to the second.
+        context["writing_deadline"] = ends_at.astimezone(UTC).isoformat(timespec="seconds")
+        context["server_now"] = timezone.now().astimezone(UTC).isoformat(timespec="seconds")
     return render(request, "responses/session.html", context, status=status)
 
 

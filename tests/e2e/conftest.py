@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -211,6 +212,18 @@ class BrowserSession:
         cookie = client.cookies["sessionid"]
         self.context.add_cookies(
             [{"name": "sessionid", "value": cookie.value, "url": self.live_server.url}]
+        )
+
+    def join_as(self, participant) -> None:
+        """Be this participant's browser (joining has its own journey test)."""
+        self.context.add_cookies(
+            [
+                {
+                    "name": settings.PARTICIPANT_COOKIE_NAME,
+                    "value": participant.token,
+                    "url": self.live_server.url,
+                }
+            ]
         )
 
     def close(self) -> None:

@@ -13,6 +13,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.factories import (
     CategoryFactory,
+    DotFactory,
+    ParticipantFactory,
     PlenarySessionFactory,
     StatementFactory,
     UserFactory,
@@ -22,7 +24,7 @@ from tests.factories import (
 
 @dataclass(frozen=True)
 class Page:
-    role: str | None  # who looks at it: None (anonymous), "facilitator" or "staff"
+    role: str | None  # who: None (anonymous), "facilitator", "staff" or "participant"
     url: Callable[[dict], str]
     status: int = 200
 
@@ -35,14 +37,54 @@ PAGES: dict[str, Page] = {
     "workshop_sessions:workshop_detail": Page(
         "facilitator", lambda world: world["workshop"].get_absolute_url()
     ),
+    "workshop_sessions:session_join_screen": Page(
+        "facilitator",
+        lambda world: reverse(
+            "workshop_sessions:session_join_screen",
+            args=[world["workshop"].pk, world["collecting"].pk],
+        ),
+    ),
     "not found": Page("facilitator", lambda world: "/no-such-page/", status=404),
+    # The participant's pages, in every phase of a session.
+    "responses:join": Page(None, lambda world: reverse("responses:join")),
+    "responses:join (wrong code)": Page(None, lambda world: reverse("responses:join") + "?code=x"),
+    "responses:session (first visit)": Page(None, lambda world: code_url(world["collecting"])),
+    "responses:session (draft)": Page("participant", lambda world: code_url(world["draft"])),
+    "responses:session": Page("participant", lambda world: code_url(world["collecting"])),
+    "responses:session (clustering)": Page(
+        "participant", lambda world: code_url(world["clustering"])
+    ),
+    "responses:session (voting)": Page("participant", lambda world: code_url(world["voting"])),
+    "responses:session (closed, revealed)": Page(
+        "participant", lambda world: code_url(world["closed"])
+    ),
+    "responses:profile": Page(
+        "participant",
+        lambda world: reverse("responses:profile", args=[world["collecting"].join_code]),
+    ),
+    "responses:statement_edit": Page(
+        "participant",
+        lambda world: reverse(
+            "responses:statement_edit",
+            args=[world["collecting"].join_code, world["card"].pk],
+        ),
+    ),
 }
 
 # URL names that are not pages for people, with the reason.
 NOT_PAGES = {
     "logout": "POST only; redirects to the home page",
     "healthz": "JSON for load balancers",
+    "responses:session_status": "polled by the participant's page; no body",
+    "responses:join_qr": "an SVG image, shown on the join screen",
+    "responses:statement_create": "POST only; redirects back to the session page",
+    "responses:statement_withdraw": "POST only; redirects back to the session page",
+    "responses:dot_change": "POST only; redirects back, or returns the ballot to htmx",
 }
+
+
+def code_url(session) -> str:
+    return reverse("responses:session", args=[session.join_code])
 
 
 def _url_names(resolver: URLResolver, namespace: str = "") -> set[str]:
@@ -77,7 +119,33 @@ def world(transactional_db):
     category = CategoryFactory(session=values, name="Cost savings")
     StatementFactory(session=values, category=category, text="Cheaper outreach (E)", use="E")
     StatementFactory(session=concerns, text="Who approves a post?")
-    return {"facilitator": facilitator, "staff": staff, "workshop": workshop}
+    participant = ParticipantFactory(workshop=workshop)
+    world = {"facilitator": facilitator, "staff": staff, "workshop": workshop}
+    world["participant"] = participant
+    for position, phase in enumerate(["draft", "collecting", "clustering", "voting", "closed"]):
+        session = PlenarySessionFactory(
+            workshop=workshop, position=position + 3, title=f"{phase} session", phase=phase
+        )
+        session.results_revealed = phase == "closed"
+        session.save()
+        for number, name in enumerate(["Resources", "Security", "Governance"], start=1):
+            CategoryFactory(
+                session=session,
+                reference_number=number,
+                name=name,
+                description=f"What {name.lower()} the agency needs.",
+            )
+        world[phase] = session
+    world["card"] = StatementFactory(
+        session=world["collecting"],
+        participant=participant,
+        text="Answer residents faster",
+        use="E",
+    )
+    StatementFactory(session=world["clustering"], participant=participant)
+    DotFactory(category=world["voting"].categories.first(), participant=participant)
+    DotFactory(category=world["closed"].categories.first(), participant=participant)
+    return world
 
 
 @pytest.mark.e2e
@@ -86,7 +154,9 @@ def world(transactional_db):
 def test_page_passes_html_and_accessibility_checks(name, viewport, world, open_browser, audit):
     page_spec = PAGES[name]
     person = open_browser(viewport=viewport)
-    if page_spec.role:
+    if page_spec.role == "participant":
+        person.join_as(world["participant"])
+    elif page_spec.role:
         person.login_as(world[page_spec.role])
     person.page.goto(page_spec.url(world))
     audit(person.page, name=name, expect_status=page_spec.status)
