@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format vendor clean
+.PHONY: help install run test lint format vendor clean bench
 
 help:
 	@echo "make run     set up everything and serve the sample data on http://$(HOST):$(PORT)"
@@ -15,6 +15,7 @@ help:
 	@echo "make lint    ruff check and format check, missing migrations"
 	@echo "make format  format the code with ruff"
 	@echo "make vendor  re-pin the front-end assets in static/vendor/ from the npm registry"
+	@echo "make bench   the participant burst on PostgreSQL, Redis and gunicorn (docs/performance.md)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is needed, found " + sys.version.split()[0])'
@@ -55,6 +56,19 @@ format: $(VENV)/.installed
 
 vendor: $(VENV)/.installed
 	$(BIN)/python .ci/vendor_assets.py
+
+# The participant burst (bench/README.md): its load generator has its own virtualenv.
+BENCH_VENV := bench/.venv
+
+$(BENCH_VENV)/bin/python:
+	$(PYTHON) -m venv $(BENCH_VENV)
+
+$(BENCH_VENV)/.installed: bench/requirements.txt | $(BENCH_VENV)/bin/python
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements.txt
+	@touch $@
+
+bench: $(VENV)/.installed $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python bench/burst.py
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles build *.egg-info .pytest_cache .ruff_cache

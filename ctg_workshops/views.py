@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from sessions.roles import user_is_staff_member
+from sessions.roles import user_is_facilitator, user_is_staff_member
 from sessions.selectors import workshop_list_for
 
 
@@ -24,7 +24,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "home.html",
-        {"phases": phases, "is_staff_member": user_is_staff_member(request.user)},
+        {
+            "phases": phases,
+            "is_staff_member": user_is_staff_member(request.user),
+            "can_plan": user_is_staff_member(request.user) or user_is_facilitator(request.user),
+        },
     )
 
 

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -248,3 +248,224 @@ def dot_remove(*, session: PlenarySession, participant: Participant, category_id
         Dot.objects.filter(pk=dot.pk).update(count=F("count") - 1, placed_at=timezone.now())
     else:
         dot.delete()
+
+
+# --- Facilitators' writes: paper cards, clustering, moderation ----------------------------------
+
+
+class FacilitationRefused(ParticipationRefused):
+    """A facilitator's action that would break the records; ``message`` says why."""
+
+
+def card_enter(
+    *,
+    session: PlenarySession,
+    text: str,
+    use: str = "",
+    source: str = Statement.Source.CARD,
+    idempotency_key: uuid.UUID,
+) -> Submission:
+    """A statement typed in by a facilitator from a paper card (stored once per key)."""
+    existing = Statement.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if existing.session_id != session.pk or existing.participant_id is not None:
+            raise FacilitationRefused(_("This form was already used; reload it."), code="key")
+        return Submission(existing, created=False)
+    if source not in (Statement.Source.CARD, Statement.Source.FACILITATOR):
+        raise FacilitationRefused(_("Choose where the statement came from."), code="source")
+    text, use = _clean_text(text), _clean_use(use)
+    try:
+        with transaction.atomic():
+            statement = Statement.objects.create(
+                session=session, text=text, use=use, source=source, idempotency_key=idempotency_key
+            )
+    except IntegrityError:
+        return Submission(Statement.objects.get(idempotency_key=idempotency_key), created=False)
+    return Submission(statement, created=True)
+
+
+def _next_reference_number(session: PlenarySession) -> int:
+    return (session.categories.aggregate(last=Max("reference_number"))["last"] or 0) + 1
+
+
+def _clean_category_name(session: PlenarySession, name: str, *, exclude: int | None = None) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise FacilitationRefused(_("Give the category a name."), code="name")
+    clash = session.categories.filter(name__iexact=name).exclude(pk=exclude)
+    if clash.exists():
+        raise FacilitationRefused(
+            _("There is already a category called “%(name)s”.") % {"name": name}, code="name"
+        )
+    return name
+
+
+def _lock_session(session: PlenarySession) -> None:
+    PlenarySession.objects.select_for_update().filter(pk=session.pk).values_list("pk").get()
+
+
+@transaction.atomic
+def category_create(*, session: PlenarySession, name: str, description: str = "") -> Category:
+    _lock_session(session)
+    return Category.objects.create(
+        session=session,
+        reference_number=_next_reference_number(session),
+        name=_clean_category_name(session, name),
+        description=description.strip(),
+    )
+
+
+@transaction.atomic
+def category_update(
+    *, category: Category, reference_number: int, name: str, description: str
+) -> Category:
+    """Rename, describe and renumber a category; a number already taken is swapped."""
+    session = category.session
+    _lock_session(session)
+    name = _clean_category_name(session, name, exclude=category.pk)
+    if reference_number < 1:
+        raise FacilitationRefused(_("Reference numbers start at 1."), code="number")
+    if reference_number != category.reference_number:
+        holder = session.categories.filter(reference_number=reference_number).first()
+        if holder is not None:
+            Category.objects.filter(pk=holder.pk).update(reference_number=_PARKED_NUMBER)
+            Category.objects.filter(pk=category.pk).update(reference_number=reference_number)
+            Category.objects.filter(pk=holder.pk).update(reference_number=category.reference_number)
+    Category.objects.filter(pk=category.pk).update(
+        reference_number=reference_number, name=name, description=description.strip()
+    )
+    category.refresh_from_db()
+    return category
+
+
+_PARKED_NUMBER = 32000
+
+
+@transaction.atomic
+def categories_renumber(*, session: PlenarySession) -> None:
+    """Number the categories 1, 2, 3… in their current order, closing gaps left by merges."""
+    _lock_session(session)
+    categories = list(session.categories.order_by("reference_number"))
+    for offset, category in enumerate(categories):
+        Category.objects.filter(pk=category.pk).update(reference_number=_PARKED_NUMBER + offset)
+    for number, category in enumerate(categories, start=1):
+        Category.objects.filter(pk=category.pk).update(reference_number=number)
+
+
+def _category_in(session: PlenarySession, category_id: int | None) -> Category | None:
+    if category_id is None:
+        return None
+    category = session.categories.filter(pk=category_id).first()
+    if category is None:
+        raise FacilitationRefused(_("That category is not in this session."), code="category")
+    return category
+
+
+@transaction.atomic
+def statements_categorise(
+    *, session: PlenarySession, statement_ids: list[int], category_id: int | None
+) -> int:
+    """Put statements into a category, or back among the uncategorised with ``None``."""
+    category = _category_in(session, category_id)
+    statements = Statement.objects.filter(session=session, pk__in=statement_ids)
+    if statements.count() != len(set(statement_ids)):
+        raise FacilitationRefused(
+            _("Some of those statements are not in this session."), code="statement"
+        )
+    return statements.update(category=category, updated_at=timezone.now())
+
+
+@transaction.atomic
+def category_merge(*, session: PlenarySession, source_id: int, target_id: int) -> Category:
+    """Move every statement of one category into another and remove the emptied one."""
+    _lock_session(session)
+    source, target = _category_in(session, source_id), _category_in(session, target_id)
+    if source.pk == target.pk:
+        raise FacilitationRefused(_("Choose another category to merge into."), code="same")
+    if source.dots.exists() or source.presented_as.exists():
+        raise FacilitationRefused(
+            _("“%(name)s” already has dots or was presented to another workshop, so it stays.")
+            % {"name": source.name},
+            code="in_use",
+        )
+    source.statements.update(category=target, updated_at=timezone.now())
+    source.delete()
+    return target
+
+
+@transaction.atomic
+def category_split(
+    *, session: PlenarySession, category_id: int, statement_ids: list[int], name: str
+) -> Category:
+    """Move some statements of a category into a new category."""
+    _lock_session(session)
+    category = _category_in(session, category_id)
+    if not statement_ids:
+        raise FacilitationRefused(_("Tick the statements that should move."), code="none")
+    if category.statements.filter(pk__in=statement_ids).count() != len(set(statement_ids)):
+        raise FacilitationRefused(
+            _("Only this category's statements can be split off."), code="statement"
+        )
+    new = Category.objects.create(
+        session=session,
+        reference_number=_next_reference_number(session),
+        name=_clean_category_name(session, name),
+    )
+    Statement.objects.filter(pk__in=statement_ids).update(category=new, updated_at=timezone.now())
+    return new
+
+
+@transaction.atomic
+def category_delete(*, session: PlenarySession, category_id: int) -> None:
+    """Remove a category; its statements go back among the uncategorised."""
+    category = _category_in(session, category_id)
+    if category.dots.exists() or category.presented_as.exists():
+        raise FacilitationRefused(
+            _("“%(name)s” already has dots or was presented to another workshop, so it stays.")
+            % {"name": category.name},
+            code="in_use",
+        )
+    category.delete()
+
+
+@transaction.atomic
+def categories_present(*, session: PlenarySession, source: PlenarySession) -> list[Category]:
+    """Give a ranking session the list of another session's categories, linked to them."""
+    _lock_session(session)
+    if source.pk == session.pk:
+        raise FacilitationRefused(_("Choose another session's list."), code="same")
+    if session.categories.exists():
+        raise FacilitationRefused(
+            _("This session already has categories; a presented list replaces none."),
+            code="not_empty",
+        )
+    originals = list(source.categories.order_by("reference_number"))
+    if not originals:
+        raise FacilitationRefused(_("That session has no categories yet."), code="empty")
+    return Category.objects.bulk_create(
+        Category(
+            session=session,
+            reference_number=original.reference_number,
+            name=original.name,
+            description=original.description,
+            presented_from=original,
+        )
+        for original in originals
+    )
+
+
+@transaction.atomic
+def statement_hide(*, statement: Statement, reason: str) -> Statement:
+    reason = " ".join(reason.split())
+    if not reason:
+        raise FacilitationRefused(_("Say why the statement is hidden."), code="reason")
+    statement.hidden, statement.hidden_reason = True, reason[:300]
+    statement.save(update_fields=["hidden", "hidden_reason", "updated_at"])
+    return statement
+
+
+@transaction.atomic
+def statement_restore(*, statement: Statement) -> Statement:
+    statement.hidden, statement.hidden_reason = False, ""
+    statement.save(update_fields=["hidden", "hidden_reason", "updated_at"])
+    return statement

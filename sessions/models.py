@@ -83,6 +83,18 @@ class Workshop(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PLANNED
     )
+    attendance_people = models.PositiveIntegerField(
+        _("people attending"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to count the participants who joined online."),
+    )
+    attendance_organisations = models.PositiveIntegerField(
+        _("organisations attending"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to count the organisations participants named."),
+    )
     facilitators = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         related_name="facilitated_workshops",

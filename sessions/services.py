@@ -1,9 +1,52 @@
-"""Writes to workshops and sessions."""
+"""Writes to workshops, their sessions and the facilitators' notes."""
+
+from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
-from sessions.models import PlenarySession
+from sessions.models import NoteRevision, PlenarySession, Workshop
+
+# Positions are unique within a workshop; a swap parks one session here for a moment.
+_PARKED_POSITION = 32000
+
+
+@transaction.atomic
+def workshop_create(*, creator, **fields) -> Workshop:
+    """A new workshop; the facilitator who creates it is assigned to it."""
+    workshop = Workshop.objects.create(**fields)
+    workshop.facilitators.add(creator)
+    return workshop
+
+
+@transaction.atomic
+def session_create(*, workshop: Workshop, **fields) -> PlenarySession:
+    """A new session at the end of the workshop's agenda."""
+    Workshop.objects.select_for_update().filter(pk=workshop.pk).get()
+    last = workshop.sessions.aggregate(last=Max("position"))["last"] or 0
+    return PlenarySession.objects.create(workshop=workshop, position=last + 1, **fields)
+
+
+@transaction.atomic
+def session_move(*, session: PlenarySession, direction: str) -> PlenarySession:
+    """Swap the session with its neighbour above ("up") or below ("down")."""
+    Workshop.objects.select_for_update().filter(pk=session.workshop_id).get()
+    siblings = PlenarySession.objects.filter(workshop_id=session.workshop_id)
+    if direction == "up":
+        neighbour = siblings.filter(position__lt=session.position).order_by("-position").first()
+    elif direction == "down":
+        neighbour = siblings.filter(position__gt=session.position).order_by("position").first()
+    else:
+        raise ValueError(f"unknown direction {direction!r}")
+    if neighbour is None:
+        return session
+    mine, theirs = session.position, neighbour.position
+    PlenarySession.objects.filter(pk=session.pk).update(position=_PARKED_POSITION)
+    PlenarySession.objects.filter(pk=neighbour.pk).update(position=mine)
+    PlenarySession.objects.filter(pk=session.pk).update(position=theirs)
+    session.position = theirs
+    return session
 
 
 @transaction.atomic
@@ -16,3 +59,54 @@ def session_phase_set(*, session: PlenarySession, phase: str) -> PlenarySession:
         session.phase_changed_at = timezone.now()
         session.save(update_fields=["phase", "phase_changed_at"])
     return session
+
+
+@transaction.atomic
+def session_results_reveal(*, session: PlenarySession, revealed: bool) -> PlenarySession:
+    session.results_revealed = revealed
+    session.save(update_fields=["results_revealed"])
+    return session
+
+
+@dataclass(frozen=True)
+class NoteSave:
+    revision: NoteRevision
+    # Set when someone else saved since the writer's starting revision: their newest text,
+    # which the writer's save did not overwrite (both are kept as revisions).
+    conflict_with: NoteRevision | None = None
+
+
+@transaction.atomic
+def note_save(*, session: PlenarySession, author, text: str, based_on: int | None) -> NoteSave:
+    """Keep a new revision of the session's notes; never overwrite anyone's text.
+
+    ``based_on`` is the revision the writer's editor started from. If a newer revision exists
+    that the writer has not seen (another facilitator saved meanwhile), the save still becomes
+    a revision of its own, and the newer one is returned as the conflict to resolve.
+    """
+    PlenarySession.objects.select_for_update().filter(pk=session.pk).get()
+    latest = session.note_revisions.order_by("-number").first()
+    if based_on is not None and (latest is None or not 1 <= based_on <= latest.number):
+        based_on = None  # a revision that does not exist: treat the save as unanchored
+    if latest is not None and latest.text == text and latest.number == based_on:
+        return NoteSave(revision=latest)  # nothing changed since the writer's revision
+    conflict = None
+    if latest is not None and based_on != latest.number:
+        conflict = _unseen_revision(session=session, based_on=based_on, author=author)
+    revision = NoteRevision.objects.create(
+        session=session,
+        number=(latest.number if latest else 0) + 1,
+        based_on=based_on if latest is not None else None,
+        text=text,
+        author=author,
+    )
+    return NoteSave(revision=revision, conflict_with=conflict)
+
+
+def _unseen_revision(*, session: PlenarySession, based_on: int | None, author) -> NoteRevision:
+    """The newest revision saved after ``based_on`` by someone other than ``author``."""
+    newer = session.note_revisions.order_by("-number")
+    if based_on is not None:
+        newer = newer.filter(number__gt=based_on)
+    others = newer.exclude(author=author)
+    return others.first() or newer.first()

@@ -1,12 +1,68 @@
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import reverse
-from django.views.decorators.http import require_GET
+"""The facilitator's pages: plan workshops and sessions, run them, keep notes, show the board.
 
+Every view asks sessions.roles (through the selectors) whether the user may see the workshop;
+a workshop that is not theirs answers 404, exactly like one that does not exist.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from sessions import services
+from sessions.forms import NoteForm, PhaseForm, SessionForm, WorkshopForm
 from sessions.models import PlenarySession, Workshop
-from sessions.roles import workshops_visible_to
-from sessions.selectors import workshop_detail_for
+from sessions.roles import user_is_facilitator, user_is_staff_member, workshops_visible_to
+from sessions.selectors import (
+    board_for,
+    note_history,
+    note_latest,
+    session_for,
+    workshop_detail_for,
+)
+
+
+def facilitator_required(view):
+    """Signed in as staff or a facilitator; others are refused with 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not (user_is_staff_member(request.user) or user_is_facilitator(request.user)):
+            return render(request, "403.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def session_view(view):
+    """Resolve ``workshop_pk``/``pk`` to a session this user may run, or answer 404."""
+
+    @wraps(view)
+    @facilitator_required
+    def wrapper(request: HttpRequest, workshop_pk: int, pk: int, *args, **kwargs):
+        try:
+            session = session_for(user=request.user, workshop_pk=workshop_pk, pk=pk)
+        except PlenarySession.DoesNotExist:
+            raise Http404 from None
+        return view(request, session, *args, **kwargs)
+
+    return wrapper
+
+
+def _workshop(request: HttpRequest, pk: int) -> Workshop:
+    workshop = workshops_visible_to(request.user).filter(pk=pk).first()
+    if workshop is None:
+        raise Http404
+    return workshop
+
+
+# --- Workshops --------------------------------------------------------------------------------
 
 
 @require_GET
@@ -15,25 +71,236 @@ def workshop_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         workshop = workshop_detail_for(user=request.user, pk=pk)
     except Workshop.DoesNotExist:
-        # The same answer whether the workshop is missing or not this user's: no probing.
         raise Http404 from None
-    return render(request, "workshop_sessions/workshop_detail.html", {"workshop": workshop})
+    return render(
+        request,
+        "workshop_sessions/workshop_detail.html",
+        {"workshop": workshop, "phases": PlenarySession.Phase.choices},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@facilitator_required
+def workshop_create(request: HttpRequest) -> HttpResponse:
+    form = WorkshopForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        workshop = services.workshop_create(creator=request.user, **form.cleaned_data)
+        messages.success(request, _("The workshop is created. Now plan its sessions."))
+        return redirect(workshop)
+    return render(request, "workshop_sessions/workshop_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@facilitator_required
+def workshop_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    workshop = _workshop(request, pk)
+    form = WorkshopForm(request.POST or None, instance=workshop)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The workshop is saved."))
+        return redirect(workshop)
+    return render(
+        request, "workshop_sessions/workshop_form.html", {"form": form, "workshop": workshop}
+    )
+
+
+# --- Sessions ---------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@facilitator_required
+def session_create(request: HttpRequest, workshop_pk: int) -> HttpResponse:
+    workshop = _workshop(request, workshop_pk)
+    form = SessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.session_create(workshop=workshop, **form.cleaned_data)
+        messages.success(request, _("The session is added to the agenda."))
+        return redirect(workshop)
+    return render(
+        request, "workshop_sessions/session_form.html", {"form": form, "workshop": workshop}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@session_view
+def session_edit(request: HttpRequest, session: PlenarySession) -> HttpResponse:
+    form = SessionForm(request.POST or None, instance=session)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The session is saved."))
+        return redirect(session.workshop)
+    return render(
+        request,
+        "workshop_sessions/session_form.html",
+        {"form": form, "workshop": session.workshop, "session": session},
+    )
+
+
+@require_POST
+@session_view
+def session_move(request: HttpRequest, session: PlenarySession) -> HttpResponse:
+    direction = request.POST.get("direction", "")
+    if direction in ("up", "down"):
+        services.session_move(session=session, direction=direction)
+    return redirect(f"{session.workshop.get_absolute_url()}#session-{session.pk}")
+
+
+@require_POST
+@session_view
+def session_phase(request: HttpRequest, session: PlenarySession) -> HttpResponse:
+    form = PhaseForm(request.POST)
+    if form.is_valid():
+        services.session_phase_set(session=session, phase=form.cleaned_data["phase"])
+        messages.success(
+            request,
+            _("“%(title)s” is now in the phase: %(phase)s.")
+            % {"title": session.title, "phase": session.get_phase_display()},
+        )
+    if request.POST.get("next_page") == "board":
+        return redirect(_board_url(session))
+    return redirect(f"{session.workshop.get_absolute_url()}#session-{session.pk}")
+
+
+@require_POST
+@session_view
+def session_reveal(request: HttpRequest, session: PlenarySession) -> HttpResponse:
+    revealed = request.POST.get("revealed") == "1"
+    services.session_results_reveal(session=session, revealed=revealed)
+    messages.success(
+        request,
+        _("The results are shown to participants and on the board.")
+        if revealed
+        else _("The results are hidden again."),
+    )
+    return redirect(_board_url(session))
+
+
+def _board_url(session: PlenarySession) -> str:
+    return reverse("workshop_sessions:session_board", args=[session.workshop_id, session.pk])
 
 
 @require_GET
-@login_required
-def session_join_screen(request: HttpRequest, workshop_pk: int, pk: int) -> HttpResponse:
+@session_view
+def session_join_screen(request: HttpRequest, session: PlenarySession) -> HttpResponse:
     """For the projector: the session's join code, link and QR code in large type."""
-    session = (
-        PlenarySession.objects.select_related("workshop")
-        .filter(workshop__in=workshops_visible_to(request.user), workshop_id=workshop_pk, pk=pk)
-        .first()
-    )
-    if session is None:
-        raise Http404
-    join_url = request.build_absolute_uri(reverse("responses:session", args=[session.join_code]))
     return render(
         request,
         "workshop_sessions/session_join_screen.html",
-        {"session": session, "workshop": session.workshop, "join_url": join_url},
+        {"session": session, "workshop": session.workshop, "join_url": _join_url(request, session)},
+    )
+
+
+def _join_url(request: HttpRequest, session: PlenarySession) -> str:
+    return request.build_absolute_uri(reverse("responses:session", args=[session.join_code]))
+
+
+# --- The live board ---------------------------------------------------------------------------
+
+
+@require_GET
+@session_view
+def session_board(request: HttpRequest, session: PlenarySession) -> HttpResponse:
+    """The projector view: statements as they arrive, and the tallies once revealed."""
+    return render(
+        request,
+        "workshop_sessions/board.html",
+        {
+            "session": session,
+            "workshop": session.workshop,
+            "board": board_for(session=session),
+            "join_url": _join_url(request, session),
+            "phases": PlenarySession.Phase.choices,
+        },
+    )
+
+
+@require_GET
+@session_view
+def session_board_feed(request: HttpRequest, session: PlenarySession) -> HttpResponse:
+    """The board's changing part, polled every second: 204 while nothing changed."""
+    board = board_for(session=session)
+    if request.GET.get("v") == board.version:
+        return HttpResponse(status=204)
+    return render(
+        request, "workshop_sessions/_board_feed.html", {"session": session, "board": board}
+    )
+
+
+# --- Notes ------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@session_view
+def session_notes(request: HttpRequest, session: PlenarySession) -> HttpResponse:
+    """The notes editor. Saves never overwrite: a conflicting save keeps both texts."""
+    latest = note_latest(session=session)
+    if request.method == "POST":
+        form = NoteForm(request.POST)
+        if form.is_valid():
+            saved = services.note_save(
+                session=session,
+                author=request.user,
+                text=form.cleaned_data["text"],
+                based_on=form.cleaned_data["based_on"],
+            )
+            return _note_saved(request, session, saved)
+        if "application/json" in request.headers.get("Accept", ""):
+            return JsonResponse({"status": "refused", "errors": form.errors}, status=400)
+    else:
+        form = NoteForm(
+            initial={"text": latest.text if latest else "", "based_on": latest and latest.number}
+        )
+    return render(
+        request,
+        "workshop_sessions/notes.html",
+        {"session": session, "workshop": session.workshop, "form": form, "latest": latest},
+    )
+
+
+def _note_saved(request: HttpRequest, session: PlenarySession, saved) -> HttpResponse:
+    revision, conflict = saved.revision, saved.conflict_with
+    if "application/json" in request.headers.get("Accept", ""):
+        body = {"status": "saved", "revision": revision.number}
+        if conflict is not None:
+            body["conflict"] = {
+                "revision": conflict.number,
+                "author": _author_name(conflict.author),
+                "text": conflict.text,
+            }
+        return JsonResponse(body)
+    if conflict is not None:
+        form = NoteForm(initial={"text": revision.text, "based_on": revision.number})
+        return render(
+            request,
+            "workshop_sessions/notes.html",
+            {
+                "session": session,
+                "workshop": session.workshop,
+                "form": form,
+                "latest": revision,
+                "conflict": conflict,
+            },
+            status=409,
+        )
+    messages.success(request, _("Notes saved as revision %(n)d.") % {"n": revision.number})
+    return redirect("workshop_sessions:session_notes", session.workshop_id, session.pk)
+
+
+def _author_name(user) -> str:
+    if user is None:
+        return _("someone")
+    return user.get_full_name() or user.get_username()
+
+
+@require_GET
+@session_view
+def session_note_history(request: HttpRequest, session: PlenarySession) -> HttpResponse:
+    return render(
+        request,
+        "workshop_sessions/note_history.html",
+        {
+            "session": session,
+            "workshop": session.workshop,
+            "revisions": note_history(session=session),
+        },
     )

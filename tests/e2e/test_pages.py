@@ -14,6 +14,7 @@ from tests.e2e.conftest import DESKTOP, PHONE
 from tests.factories import (
     CategoryFactory,
     DotFactory,
+    NoteRevisionFactory,
     ParticipantFactory,
     PlenarySessionFactory,
     StatementFactory,
@@ -38,11 +39,45 @@ PAGES: dict[str, Page] = {
         "facilitator", lambda world: world["workshop"].get_absolute_url()
     ),
     "workshop_sessions:session_join_screen": Page(
+        "facilitator", lambda world: session_page("session_join_screen", world["collecting"])
+    ),
+    "workshop_sessions:workshop_create": Page(
+        "facilitator", lambda world: reverse("workshop_sessions:workshop_create")
+    ),
+    "workshop_sessions:workshop_edit": Page(
         "facilitator",
-        lambda world: reverse(
-            "workshop_sessions:session_join_screen",
-            args=[world["workshop"].pk, world["collecting"].pk],
-        ),
+        lambda world: reverse("workshop_sessions:workshop_edit", args=[world["workshop"].pk]),
+    ),
+    "workshop_sessions:session_create": Page(
+        "facilitator",
+        lambda world: reverse("workshop_sessions:session_create", args=[world["workshop"].pk]),
+    ),
+    "workshop_sessions:session_edit": Page(
+        "facilitator", lambda world: session_page("session_edit", world["collecting"])
+    ),
+    "workshop_sessions:session_board": Page(
+        "facilitator", lambda world: session_page("session_board", world["collecting"])
+    ),
+    "workshop_sessions:session_board (revealed)": Page(
+        "facilitator", lambda world: session_page("session_board", world["closed"])
+    ),
+    "workshop_sessions:session_board (voting)": Page(
+        "staff", lambda world: session_page("session_board", world["voting"])
+    ),
+    "workshop_sessions:session_notes": Page(
+        "facilitator", lambda world: session_page("session_notes", world["collecting"])
+    ),
+    "workshop_sessions:session_note_history": Page(
+        "facilitator", lambda world: session_page("session_note_history", world["collecting"])
+    ),
+    "workshop_sessions:session_cards": Page(
+        "facilitator", lambda world: session_page("session_cards", world["collecting"])
+    ),
+    "workshop_sessions:session_clustering": Page(
+        "facilitator", lambda world: session_page("session_clustering", world["clustering"])
+    ),
+    "workshop_sessions:session_clustering (empty, can present)": Page(
+        "facilitator", lambda world: session_page("session_clustering", world["empty"])
     ),
     "not found": Page("facilitator", lambda world: "/no-such-page/", status=404),
     # The participant's pages, in every phase of a session.
@@ -80,7 +115,30 @@ NOT_PAGES = {
     "responses:statement_create": "POST only; redirects back to the session page",
     "responses:statement_withdraw": "POST only; redirects back to the session page",
     "responses:dot_change": "POST only; redirects back, or returns the ballot to htmx",
+    "workshop_sessions:session_board_feed": "a fragment of the board, polled by htmx",
+    **{
+        f"workshop_sessions:{name}": "POST only; redirects back to the page it came from"
+        for name in [
+            "session_move",
+            "session_phase",
+            "session_reveal",
+            "category_create",
+            "category_update",
+            "categories_renumber",
+            "statements_move",
+            "category_merge",
+            "category_split",
+            "category_delete",
+            "categories_present",
+            "statement_hide",
+            "statement_restore",
+        ]
+    },
 }
+
+
+def session_page(name: str, session) -> str:
+    return reverse(f"workshop_sessions:{name}", args=[session.workshop_id, session.pk])
 
 
 def code_url(session) -> str:
@@ -142,7 +200,18 @@ def world(transactional_db):
         text="Answer residents faster",
         use="E",
     )
-    StatementFactory(session=world["clustering"], participant=participant)
+    clustered = StatementFactory(session=world["clustering"], participant=participant)
+    StatementFactory(session=world["clustering"], text="Nobody owns the account", use="I")
+    StatementFactory(session=world["clustering"], hidden=True, hidden_reason="Duplicate card")
+    clustered.category = world["clustering"].categories.first()
+    clustered.save()
+    world["empty"] = PlenarySessionFactory(workshop=workshop, position=20, title="Ranking")
+    NoteRevisionFactory(
+        session=world["collecting"], number=1, text="First notes", author=facilitator
+    )
+    NoteRevisionFactory(
+        session=world["collecting"], number=2, based_on=1, text="Second notes", author=staff
+    )
     DotFactory(category=world["voting"].categories.first(), participant=participant)
     DotFactory(category=world["closed"].categories.first(), participant=participant)
     return world

@@ -1,0 +1,122 @@
+"""The benchmark's database side, run with the project's virtualenv (it imports Django).
+
+    DJANGO_SETTINGS_MODULE=ctg_workshops.settings .venv/bin/python bench/scenario.py setup
+    ... bench/scenario.py phase voting
+    ... bench/scenario.py collect
+
+Each command prints one JSON object on stdout. burst.py calls it with the same environment as
+the gunicorn it starts (DATABASE_URL of the throwaway benchmark database), so nothing here
+touches any other database.
+"""
+
+import datetime
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ctg_workshops.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db.models import Sum  # noqa: E402
+
+from responses.models import Category, Dot, Participant, Statement  # noqa: E402
+from sessions.models import PlenarySession, ProjectPhase, Workshop  # noqa: E402
+from sessions.services import session_phase_set  # noqa: E402
+
+CATEGORY_NAMES = [
+    "Reaching the public where it already is",
+    "Records retention and archiving",
+    "Staff time and training",
+    "Security and privacy",
+    "Agency policy and approval",
+    "Accessibility for every citizen",
+    "Measuring what works",
+    "Tone and trust",
+]
+
+
+def setup() -> dict:
+    """One phase, one state workshop, one session collecting, with eight categories."""
+    phase = ProjectPhase.objects.create(
+        title="Benchmark phase", slug="bench-phase", organisation="Benchmark"
+    )
+    workshop = Workshop.objects.create(
+        phase=phase,
+        title="Benchmark state agency workshop",
+        kind=Workshop.Kind.STATE,
+        date=datetime.date.today(),
+        status=Workshop.Status.RUNNING,
+    )
+    session = PlenarySession.objects.create(
+        workshop=workshop,
+        position=1,
+        title="Values",
+        prompt="What value does social media bring to your agency?",
+        purpose=PlenarySession.Purpose.VALUES,
+        writing_minutes=5,
+        dots_per_participant=4,
+        dots_may_stack=False,
+    )
+    categories = [
+        Category.objects.create(session=session, reference_number=number, name=name)
+        for number, name in enumerate(CATEGORY_NAMES, start=1)
+    ]
+    session_phase_set(session=session, phase=PlenarySession.Phase.COLLECTING)
+    return {
+        "code": session.join_code,
+        "session": session.pk,
+        "categories": [category.pk for category in categories],
+    }
+
+
+def phase(name: str) -> dict:
+    session = PlenarySession.objects.get(workshop__phase__slug="bench-phase")
+    session_phase_set(session=session, phase=name)
+    return {"phase": session.phase}
+
+
+def collect() -> dict:
+    """Everything the participants left in the database, for the loss and duplicate counts."""
+    session = PlenarySession.objects.get(workshop__phase__slug="bench-phase")
+    statements = [
+        {"key": str(key), "text": text, "token": token}
+        for key, text, token in Statement.objects.filter(session=session).values_list(
+            "idempotency_key", "text", "participant__token"
+        )
+    ]
+    dots = [
+        {"token": token, "category": category, "count": count}
+        for token, category, count in Dot.objects.filter(session=session).values_list(
+            "participant__token", "category_id", "count"
+        )
+    ]
+    return {
+        "participants": Participant.objects.filter(workshop=session.workshop).count(),
+        "statements": statements,
+        "dots": dots,
+        "dot_total": Dot.objects.filter(session=session).aggregate(n=Sum("count"))["n"] or 0,
+    }
+
+
+def main(argv: list[str]) -> None:
+    command = argv[1] if len(argv) > 1 else ""
+    if command == "setup":
+        result = setup()
+    elif command == "phase" and len(argv) == 3:
+        result = phase(argv[2])
+    elif command == "collect":
+        result = collect()
+    else:
+        sys.exit("usage: scenario.py setup | phase <phase> | collect")
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,238 @@
+"""The facilitator's work on statements: paper cards, clustering, moderation.
+
+URLs live under a workshop's session (sessions/urls.py); access is checked by ``session_view``.
+Every form posts and redirects back, so all of it works by keyboard and without JavaScript;
+static/js/clustering.js adds drag and drop on top of the same forms.
+"""
+
+import uuid
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from responses import services
+from responses.models import Statement
+from responses.services import FacilitationRefused
+from sessions.models import PlenarySession
+from sessions.selectors import clustering_for, session_for
+from sessions.views import session_view
+
+
+class CardForm(forms.Form):
+    text = forms.CharField(
+        label=gettext_lazy("Card text"),
+        max_length=1000,
+        strip=False,
+        help_text=gettext_lazy("End with (E) or (I) to mark external or internal use."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
+    )
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+
+def split_use_mark(text: str) -> tuple[str, str]:
+    """'Reach more residents (E)' -> ('Reach more residents', 'E'), as written on cards."""
+    stripped = text.rstrip()
+    for mark in ("E", "I"):
+        for suffix in (f"({mark})", f"({mark.lower()})"):
+            if stripped.endswith(suffix):
+                return stripped[: -len(suffix)].rstrip(), mark
+    return text, ""
+
+
+def _clustering_url(session: PlenarySession, anchor: str = "") -> str:
+    url = reverse("workshop_sessions:session_clustering", args=[session.workshop_id, session.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [int(value) for value in values if value.isdigit()]
+
+
+def _optional_id(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@require_http_methods(["GET", "POST"])
+@session_view
+def session_cards(request: HttpRequest, session: PlenarySession) -> HttpResponse:
+    """Keyboard-first entry of paper cards: type, press Enter, the next card is ready."""
+    form = CardForm(request.POST or None, initial={"idempotency_key": uuid.uuid4()})
+    if request.method == "POST" and form.is_valid():
+        text, use = split_use_mark(form.cleaned_data["text"])
+        try:
+            services.card_enter(
+                session=session,
+                text=text,
+                use=use,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except FacilitationRefused as refusal:
+            form.add_error("text", refusal.message)
+        else:
+            messages.success(request, _("Card saved. Type the next one."))
+            return redirect("workshop_sessions:session_cards", session.workshop_id, session.pk)
+    recent = Statement.objects.filter(session=session, source=Statement.Source.CARD).order_by(
+        "-created_at", "-pk"
+    )
+    return render(
+        request,
+        "responses/cards.html",
+        {
+            "session": session,
+            "workshop": session.workshop,
+            "form": form,
+            "recent": list(recent[:10]),
+            "card_count": recent.count(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET"])
+@session_view
+def session_clustering(request: HttpRequest, session: PlenarySession) -> HttpResponse:
+    board = clustering_for(user=request.user, session=session)
+    return render(
+        request,
+        "responses/clustering.html",
+        {"session": session, "workshop": session.workshop, "board": board},
+    )
+
+
+def _clustering_action(action):
+    """Run one clustering change, report it, and go back to the clustering page."""
+
+    @require_POST
+    @session_view
+    def view(request: HttpRequest, session: PlenarySession) -> HttpResponse:
+        try:
+            message, anchor = action(request, session)
+        except FacilitationRefused as refusal:
+            messages.error(request, refusal.message)
+            anchor = ""
+        else:
+            messages.success(request, message)
+        return redirect(_clustering_url(session, anchor))
+
+    view.__name__ = action.__name__
+    return view
+
+
+@_clustering_action
+def category_create(request, session):
+    category = services.category_create(
+        session=session,
+        name=request.POST.get("name", ""),
+        description=request.POST.get("description", ""),
+    )
+    return _("Category “%(name)s” created.") % {"name": category.name}, f"category-{category.pk}"
+
+
+@_clustering_action
+def category_update(request, session):
+    category = session.categories.filter(pk=_optional_id(request.POST.get("category"))).first()
+    number = _optional_id(request.POST.get("reference_number"))
+    if category is None or number is None:
+        raise FacilitationRefused(_("Give the category a reference number."), code="number")
+    category = services.category_update(
+        category=category,
+        reference_number=number,
+        name=request.POST.get("name", ""),
+        description=request.POST.get("description", ""),
+    )
+    return _("Category “%(name)s” saved.") % {"name": category.name}, f"category-{category.pk}"
+
+
+@_clustering_action
+def categories_renumber(request, session):
+    services.categories_renumber(session=session)
+    return _("Categories renumbered from 1."), ""
+
+
+@_clustering_action
+def statements_move(request, session):
+    target = request.POST.get("category", "")
+    moved = services.statements_categorise(
+        session=session,
+        statement_ids=_ids(request.POST.getlist("statement")),
+        category_id=_optional_id(target),
+    )
+    anchor = f"category-{target}" if target else "uncategorised"
+    return _("%(count)d statement(s) moved.") % {"count": moved}, anchor
+
+
+@_clustering_action
+def category_merge(request, session):
+    target = services.category_merge(
+        session=session,
+        source_id=_optional_id(request.POST.get("category")) or 0,
+        target_id=_optional_id(request.POST.get("into")) or 0,
+    )
+    return _("Merged into “%(name)s”.") % {"name": target.name}, f"category-{target.pk}"
+
+
+@_clustering_action
+def category_split(request, session):
+    new = services.category_split(
+        session=session,
+        category_id=_optional_id(request.POST.get("category")) or 0,
+        statement_ids=_ids(request.POST.getlist("statement")),
+        name=request.POST.get("name", ""),
+    )
+    return _("New category “%(name)s” split off.") % {"name": new.name}, f"category-{new.pk}"
+
+
+@_clustering_action
+def category_delete(request, session):
+    services.category_delete(
+        session=session, category_id=_optional_id(request.POST.get("category")) or 0
+    )
+    return _("Category removed; its statements are uncategorised again."), "uncategorised"
+
+
+@_clustering_action
+def categories_present(request, session):
+    source_id = _optional_id(request.POST.get("source"))
+    try:
+        source = session_for(
+            user=request.user,
+            workshop_pk=_optional_id(request.POST.get("source_workshop")) or 0,
+            pk=source_id or 0,
+        )
+    except PlenarySession.DoesNotExist:
+        raise FacilitationRefused(_("Choose a session's list to present."), code="source") from None
+    created = services.categories_present(session=session, source=source)
+    return (
+        _("%(count)d categories presented from “%(title)s”.")
+        % {"count": len(created), "title": source.title},
+        "",
+    )
+
+
+@_clustering_action
+def statement_hide(request, session):
+    statement = _statement(session, request)
+    services.statement_hide(statement=statement, reason=request.POST.get("reason", ""))
+    return _("Statement hidden. It is kept and can be restored."), "hidden"
+
+
+@_clustering_action
+def statement_restore(request, session):
+    statement = _statement(session, request)
+    services.statement_restore(statement=statement)
+    return _("Statement restored."), "uncategorised"
+
+
+def _statement(session: PlenarySession, request: HttpRequest) -> Statement:
+    statement = Statement.objects.filter(
+        session=session, pk=_optional_id(request.POST.get("statement"))
+    ).first()
+    if statement is None:
+        raise FacilitationRefused(_("That statement is not in this session."), code="statement")
+    return statement

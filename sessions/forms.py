@@ -1,0 +1,80 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from sessions.models import PlenarySession, ProjectPhase, Workshop
+
+
+class WorkshopForm(forms.ModelForm):
+    class Meta:
+        model = Workshop
+        fields = [
+            "phase",
+            "title",
+            "kind",
+            "date",
+            "start_time",
+            "end_time",
+            "venue",
+            "description",
+            "status",
+            "attendance_people",
+            "attendance_organisations",
+        ]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "end_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["phase"].queryset = ProjectPhase.objects.order_by("-starts_on", "title")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_time"), cleaned.get("end_time")
+        if start and end and end <= start:
+            self.add_error("end_time", _("The workshop must end after it starts."))
+        return cleaned
+
+
+class SessionForm(forms.ModelForm):
+    class Meta:
+        model = PlenarySession
+        fields = [
+            "title",
+            "prompt",
+            "purpose",
+            "writing_minutes",
+            "dots_per_participant",
+            "dots_may_stack",
+        ]
+        widgets = {"prompt": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_writing_minutes(self) -> int:
+        minutes = self.cleaned_data["writing_minutes"]
+        if not 1 <= minutes <= 120:
+            raise forms.ValidationError(_("Choose between 1 and 120 minutes."))
+        return minutes
+
+    def clean_dots_per_participant(self) -> int:
+        dots = self.cleaned_data["dots_per_participant"]
+        if not 1 <= dots <= 20:
+            raise forms.ValidationError(_("Choose between 1 and 20 dots."))
+        return dots
+
+
+class PhaseForm(forms.Form):
+    phase = forms.ChoiceField(label=_("Phase"), choices=PlenarySession.Phase.choices)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Notes"),
+        required=False,
+        strip=False,
+        max_length=100_000,
+        widget=forms.Textarea(attrs={"rows": 16}),
+    )
+    based_on = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
