@@ -279,6 +279,7 @@ def _note_saved(request: HttpRequest, session: PlenarySession, saved) -> HttpRes
                 "form": form,
                 "latest": revision,
                 "conflict": conflict,
+                "conflict_author": _author_name(conflict.author),
             },
             status=409,
         )

@@ -1,0 +1,174 @@
+"""A facilitator runs a workshop from the browser while a participant takes part on a phone."""
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from responses.models import Category, Dot, Statement
+from sessions.models import PlenarySession
+from tests.e2e.conftest import PHONE
+from tests.factories import ProjectPhaseFactory, UserFactory
+
+pytestmark = pytest.mark.e2e
+
+CARDS = [
+    "Cheaper than printed newsletters (E)",
+    "Recruit younger staff (E)",
+    "Share training videos across offices (I)",
+    "Reach people during emergencies (E)",
+    "Faster answers between agencies (I)",
+]
+
+
+def add_session(page, title: str, prompt: str, purpose: str) -> None:
+    page.get_by_role("link", name="Add a session").click()
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Prompt").fill(prompt)
+    page.get_by_label("Purpose").select_option(purpose)
+    page.get_by_role("button", name="Save session").click()
+    expect(page.get_by_text("The session is added to the agenda.")).to_be_visible()
+
+
+def test_facilitator_runs_a_session_from_plan_to_revealed_tallies(
+    transactional_db, open_browser, audit
+):
+    ProjectPhaseFactory(title="Exploratory Social Media Project — Phase I")
+    dana = UserFactory(username="dana", role="facilitator", first_name="Dana", last_name="Lee")
+    desk = open_browser()
+    desk.login_as(dana)
+    page = desk.page
+
+    # Plan: a workshop with two sessions.
+    page.goto("/")
+    page.get_by_role("link", name="New workshop").click()
+    page.get_by_label("Project phase").select_option(
+        label="Exploratory Social Media Project — Phase I"
+    )
+    page.get_by_label("Title").fill("State agency workshop")
+    page.get_by_label("Kind").select_option("state")
+    page.get_by_label("Date").fill("2009-09-17")
+    page.get_by_label("Start time").fill("08:30")
+    page.get_by_label("End time").fill("10:30")
+    page.get_by_label("Venue").fill("CTG, Albany")
+    page.get_by_role("button", name="Save workshop").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("State agency workshop")
+    add_session(page, "Values", "What value can your agency gain from social media?", "values")
+    add_session(page, "Concerns", "What are your most pressing concerns?", "concerns")
+    values = PlenarySession.objects.get(title="Values")
+
+    # Run: open collecting and put the board up.
+    page.get_by_label("Phase").first.select_option("collecting")
+    page.get_by_role("button", name="Change phase of Values").click()
+    expect(page.get_by_text("“Values” is now in the phase: Collecting statements.")).to_be_visible()
+    page.locator(f"#session-{values.pk}").get_by_role("link", name="Live board").click()
+    expect(page.locator(".board-code")).to_have_text(values.join_code)
+
+    # A participant sends a card from a phone; it reaches the board within 2 seconds.
+    phone = open_browser(viewport=PHONE).page
+    phone.goto(f"/s/{values.join_code}/")
+    phone.get_by_role("button", name="Join anonymously").click()
+    phone.get_by_label("Your answer").fill("Talk with residents where they already are")
+    phone.get_by_role("button", name="Send card").click()
+    expect(phone.locator("#send-status")).to_have_text("Received: your card is stored.")
+    received = time.monotonic()
+    expect(page.get_by_text("Talk with residents where they already are")).to_be_visible(
+        timeout=2_000
+    )
+    assert time.monotonic() - received < 2.0
+
+    # Five paper cards, typed by keyboard.
+    page.goto(f"/workshops/{values.workshop_id}/sessions/{values.pk}/cards/")
+    for text in CARDS:
+        page.get_by_label("Card text").fill(text)
+        page.keyboard.press("Enter")
+        expect(page.get_by_text("Card saved. Type the next one.")).to_be_visible()
+        expect(page.get_by_label("Card text")).to_be_focused()
+    assert Statement.objects.filter(source="card").count() == 5
+    assert Statement.objects.get(text="Recruit younger staff").use == "E"
+
+    # Cluster all six statements into three categories.
+    page.get_by_role("link", name="Go to clustering").click()
+    for name in ["Information dissemination", "Recruiting", "Collaboration"]:
+        page.get_by_label("Name of the new category").fill(name)
+        page.get_by_role("button", name="Create category").click()
+        expect(page.get_by_text(f"Category “{name}” created.")).to_be_visible()
+    plan = {
+        "Talk with residents where they already are": "1. Information dissemination",
+        "Cheaper than printed newsletters": "1. Information dissemination",
+        "Reach people during emergencies": "1. Information dissemination",
+        "Recruit younger staff": "2. Recruiting",
+        "Share training videos across offices": "3. Collaboration",
+    }
+    for text, category in plan.items():
+        item = page.locator(".clustering-statement", has_text=text)
+        item.get_by_role("combobox").select_option(label=category)
+        item.get_by_role("button", name="Move").click()
+        expect(page.get_by_text("1 statement(s) moved.")).to_be_visible()
+    # The last one by drag and drop.
+    page.locator(".clustering-statement", has_text="Faster answers between agencies").drag_to(
+        page.locator(f"#category-{Category.objects.get(name='Collaboration').pk}"),
+        source_position={"x": 12, "y": 12},  # on the text, not on the form controls
+    )
+    expect(page.get_by_text("Uncategorised (0)")).to_be_visible()
+    assert not Statement.objects.filter(category__isnull=True).exists()
+
+    # Open voting; the participant's page follows and dots go on.
+    page.goto(values.workshop.get_absolute_url())
+    page.get_by_label("Phase").first.select_option("voting")
+    page.get_by_role("button", name="Change phase of Values").click()
+    expect(phone.get_by_role("heading", name="Place your dots")).to_be_visible(timeout=8_000)
+    phone.get_by_role("button", name="Place a dot on Information dissemination").click()
+    expect(phone.locator("#dots-left")).to_contain_text("You have 3 of 4 dots left.")
+    phone.get_by_role("button", name="Place a dot on Collaboration").click()
+    expect(phone.locator("#dots-left")).to_contain_text("You have 2 of 4 dots left.")
+    assert Dot.objects.count() == 2
+
+    # Reveal the tallies on the board.
+    page.locator(f"#session-{values.pk}").get_by_role("link", name="Live board").click()
+    expect(page.get_by_text("1 of 1 participants have voted")).to_be_visible()
+    expect(page.locator(".board-tally")).to_have_count(0)
+    page.get_by_text("Facilitator controls").click()
+    page.get_by_role("button", name="Reveal the results").click()
+    expect(page.locator(".board-tally")).to_have_count(3)
+    expect(page.locator(".board-tally").first).to_contain_text(re.compile(r"1 dot"))
+    audit(page, name="workshop_sessions:session_board (revealed)")
+    expect(phone.get_by_text("1 dot in all").first).to_be_visible(timeout=8_000)
+
+
+def test_two_facilitators_editing_one_note_keep_both_texts(transactional_db, open_browser):
+    from sessions.models import NoteRevision
+    from tests.factories import PlenarySessionFactory, WorkshopFactory
+
+    dana = UserFactory(username="dana", role="facilitator", first_name="Dana")
+    sam = UserFactory(username="sam", role="facilitator", first_name="Sam")
+    session = PlenarySessionFactory(workshop=WorkshopFactory(facilitators=[dana, sam]), position=1)
+    NoteRevision.objects.create(
+        session=session, number=1, text="Internal discussion: two questions."
+    )
+    notes = f"/workshops/{session.workshop_id}/sessions/{session.pk}/notes/"
+    people = []
+    for user in (dana, sam):
+        person = open_browser()
+        person.login_as(user)
+        person.page.goto(notes)
+        people.append(person.page)
+    dana_page, sam_page = people
+
+    dana_page.get_by_label("Notes").fill(
+        "Internal discussion: two questions. Dana: gaps in literature."
+    )
+    expect(dana_page.locator("#note-status")).to_have_text("Saved as revision 2")
+    sam_page.get_by_label("Notes").fill("Internal discussion: two questions. Sam: our expertise.")
+    expect(sam_page.locator("#note-status")).to_have_text("Saved as revision 3")
+
+    conflict = sam_page.locator("#note-conflict-live")
+    expect(conflict).to_be_visible()
+    expect(conflict).to_contain_text("theirs as revision 2 by Dana")
+    expect(conflict.get_by_label("Their text")).to_have_value(
+        "Internal discussion: two questions. Dana: gaps in literature."
+    )
+    texts = list(NoteRevision.objects.filter(session=session).values_list("text", flat=True))
+    assert "Internal discussion: two questions. Dana: gaps in literature." in texts
+    assert "Internal discussion: two questions. Sam: our expertise." in texts

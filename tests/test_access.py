@@ -1,0 +1,222 @@
+"""The access-control matrix: every URL × anonymous, participant, this workshop's facilitator,
+another workshop's facilitator, and staff. A URL added without a row here fails the suite."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from tests.e2e.test_pages import _url_names
+from tests.factories import (
+    CategoryFactory,
+    ParticipantFactory,
+    PlenarySessionFactory,
+    StatementFactory,
+    UserFactory,
+    WorkshopFactory,
+)
+
+ROLES = ["anonymous", "participant", "facilitator", "other facilitator", "staff"]
+LOGIN = reverse("login")
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: str  # open | participant-write | participant-read | workshop | facilitator
+    url: Callable[[dict], str]
+    method: str = "get"
+    data: Callable[[dict], dict] = lambda world: {}
+
+
+def s(name: str, session: str = "session") -> Callable[[dict], str]:
+    return lambda w: reverse(f"workshop_sessions:{name}", args=[w["workshop"].pk, w[session].pk])
+
+
+def p(name: str, *extra: str) -> Callable[[dict], str]:
+    return lambda w: reverse(
+        f"responses:{name}", args=[w["session"].join_code, *[w[e].pk for e in extra]]
+    )
+
+
+ROUTES: dict[str, Route] = {
+    "home": Route("open", lambda w: reverse("home")),
+    "healthz": Route("open", lambda w: reverse("healthz")),
+    "login": Route("open", lambda w: reverse("login")),
+    "logout": Route("open", lambda w: reverse("logout"), "post"),
+    "responses:join": Route("open", lambda w: reverse("responses:join")),
+    "responses:session": Route("open", p("session")),
+    "responses:session_status": Route("open", p("session_status")),
+    "responses:join_qr": Route("open", p("join_qr")),
+    "responses:profile": Route("participant-read", p("profile")),
+    "responses:statement_edit": Route("participant-read", p("statement_edit", "own_card")),
+    "responses:statement_create": Route(
+        "participant-write",
+        p("statement_create"),
+        "post",
+        lambda w: {"text": "Hi", "idempotency_key": "5b1b3f4e-8d4c-4a53-9a3e-1f0e2d3c4b5a"},
+    ),
+    "responses:statement_withdraw": Route(
+        "participant-write", p("statement_withdraw", "own_card"), "post"
+    ),
+    "responses:dot_change": Route(
+        "participant-write",
+        p("dot_change"),
+        "post",
+        lambda w: {"category": w["category"].pk, "action": "place"},
+    ),
+    "workshop_sessions:workshop_create": Route(
+        "facilitator", lambda w: reverse("workshop_sessions:workshop_create")
+    ),
+    "workshop_sessions:workshop_detail": Route(
+        "workshop", lambda w: w["workshop"].get_absolute_url()
+    ),
+    "workshop_sessions:workshop_edit": Route(
+        "workshop", lambda w: reverse("workshop_sessions:workshop_edit", args=[w["workshop"].pk])
+    ),
+    "workshop_sessions:session_create": Route(
+        "workshop", lambda w: reverse("workshop_sessions:session_create", args=[w["workshop"].pk])
+    ),
+    "workshop_sessions:session_edit": Route("workshop", s("session_edit")),
+    "workshop_sessions:session_move": Route(
+        "workshop", s("session_move"), "post", lambda w: {"direction": "up"}
+    ),
+    "workshop_sessions:session_phase": Route(
+        "workshop", s("session_phase"), "post", lambda w: {"phase": "collecting"}
+    ),
+    "workshop_sessions:session_reveal": Route(
+        "workshop", s("session_reveal"), "post", lambda w: {"revealed": "1"}
+    ),
+    "workshop_sessions:session_join_screen": Route("workshop", s("session_join_screen")),
+    "workshop_sessions:session_board": Route("workshop", s("session_board")),
+    "workshop_sessions:session_board_feed": Route("workshop", s("session_board_feed")),
+    "workshop_sessions:session_notes": Route("workshop", s("session_notes")),
+    "workshop_sessions:session_note_history": Route("workshop", s("session_note_history")),
+    "workshop_sessions:session_cards": Route("workshop", s("session_cards")),
+    "workshop_sessions:session_clustering": Route("workshop", s("session_clustering")),
+    "workshop_sessions:category_create": Route(
+        "workshop", s("category_create"), "post", lambda w: {"name": "New"}
+    ),
+    "workshop_sessions:category_update": Route(
+        "workshop",
+        s("category_update"),
+        "post",
+        lambda w: {"category": w["category"].pk, "reference_number": 1, "name": "Renamed"},
+    ),
+    "workshop_sessions:categories_renumber": Route("workshop", s("categories_renumber"), "post"),
+    "workshop_sessions:statements_move": Route(
+        "workshop",
+        s("statements_move"),
+        "post",
+        lambda w: {"statement": w["own_card"].pk, "category": w["category"].pk},
+    ),
+    "workshop_sessions:category_merge": Route(
+        "workshop",
+        s("category_merge"),
+        "post",
+        lambda w: {"category": w["category"].pk, "into": w["category"].pk},
+    ),
+    "workshop_sessions:category_split": Route(
+        "workshop", s("category_split"), "post", lambda w: {"category": w["category"].pk}
+    ),
+    "workshop_sessions:category_delete": Route(
+        "workshop", s("category_delete"), "post", lambda w: {"category": 0}
+    ),
+    "workshop_sessions:categories_present": Route("workshop", s("categories_present"), "post"),
+    "workshop_sessions:statement_hide": Route(
+        "workshop",
+        s("statement_hide"),
+        "post",
+        lambda w: {"statement": w["own_card"].pk, "reason": "Test"},
+    ),
+    "workshop_sessions:statement_restore": Route(
+        "workshop", s("statement_restore"), "post", lambda w: {"statement": w["own_card"].pk}
+    ),
+}
+
+
+def test_every_url_is_in_the_matrix():
+    from django.urls import get_resolver
+
+    assert _url_names(get_resolver()) == set(ROUTES)
+
+
+@pytest.fixture
+def world(db):
+    facilitator = UserFactory(username="this-facilitator", role="facilitator")
+    other = UserFactory(username="other-facilitator", role="facilitator")
+    staff = UserFactory(username="staff-member", role="staff")
+    workshop = WorkshopFactory(facilitators=[facilitator])
+    WorkshopFactory(facilitators=[other])
+    session = PlenarySessionFactory(workshop=workshop, phase="collecting")
+    participant = ParticipantFactory(workshop=workshop)
+    return {
+        "workshop": workshop,
+        "session": session,
+        "category": CategoryFactory(session=session),
+        "own_card": StatementFactory(session=session, participant=participant),
+        "users": {"facilitator": facilitator, "other facilitator": other, "staff": staff},
+        "participant": participant,
+    }
+
+
+def client_for(role: str, world: dict) -> Client:
+    client = Client()
+    if role == "participant":
+        client.cookies[settings.PARTICIPANT_COOKIE_NAME] = world["participant"].token
+    elif role in world["users"]:
+        client.force_login(world["users"][role])
+    return client
+
+
+def expected(kind: str, role: str) -> str:
+    if kind == "open":
+        return "allowed"
+    if kind == "participant-write":
+        return "allowed" if role == "participant" else "refused"
+    if kind == "participant-read":
+        return "allowed" if role == "participant" else "sent to join"
+    if role in ("anonymous", "participant"):
+        return "sent to login"
+    if kind == "workshop" and role == "other facilitator":
+        return "not found"
+    return "allowed"
+
+
+def outcome(response, method: str) -> str:
+    location = response.get("Location", "")
+    if response.status_code == 302 and location.startswith(LOGIN):
+        return "sent to login"
+    if method == "get" and response.status_code == 302 and location.startswith("/s/"):
+        return "sent to join"
+    if response.status_code == 404:
+        return "not found"
+    if response.status_code == 403:
+        return "refused"
+    if response.status_code in (200, 201, 204, 302):
+        return "allowed"
+    return f"status {response.status_code}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", list(ROUTES))
+def test_access(name, role, world):
+    route = ROUTES[name]
+    client = client_for(role, world)
+    # Participants' writes are sent as the page's script sends them, asking for JSON.
+    headers = {"HTTP_ACCEPT": "application/json"} if route.kind == "participant-write" else {}
+    response = getattr(client, route.method)(route.url(world), route.data(world), **headers)
+    assert outcome(response, route.method) == expected(route.kind, role), (
+        name,
+        role,
+        response.status_code,
+    )
+
+
+def test_signed_in_user_without_a_role_is_refused_facilitator_pages(world):
+    client = Client()
+    client.force_login(UserFactory())
+    assert client.get(reverse("workshop_sessions:workshop_create")).status_code == 403
+    assert client.get(world["workshop"].get_absolute_url()).status_code == 404
