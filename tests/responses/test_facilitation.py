@@ -116,7 +116,7 @@ def test_merge_refuses_a_category_that_already_has_dots(collecting_session):
 
 def test_split_moves_ticked_statements_into_a_new_category(collecting_session):
     mixed = category_create(session=collecting_session, name="Resources and security")
-    money, risk = (
+    _money, risk = (
         StatementFactory(session=collecting_session, category=mixed, text=t)
         for t in ("Money", "Risk")
     )
