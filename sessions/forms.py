@@ -1,7 +1,9 @@
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from sessions.models import PlenarySession, ProjectPhase, Workshop
+from sessions.roles import FACILITATORS_GROUP
 
 
 class WorkshopForm(forms.ModelForm):
@@ -27,9 +29,22 @@ class WorkshopForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 4}),
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, can_assign: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["phase"].queryset = ProjectPhase.objects.order_by("-starts_on", "title")
+        if can_assign:
+            # Staff decide who runs a workshop; facilitators cannot add or remove colleagues.
+            self.fields["facilitators"] = forms.ModelMultipleChoiceField(
+                label=_("Facilitators"),
+                queryset=get_user_model()
+                .objects.filter(groups__name=FACILITATORS_GROUP, is_active=True)
+                .order_by("first_name", "last_name", "username"),
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                help_text=_("They see and run this workshop."),
+            )
+            if self.instance.pk:
+                self.initial["facilitators"] = list(self.instance.facilitators.all())
 
     def clean(self):
         cleaned = super().clean()

@@ -7,16 +7,20 @@ from django.db.models import Max
 from django.utils import timezone
 
 from sessions.models import NoteRevision, PlenarySession, Workshop
+from sessions.roles import user_is_facilitator
 
 # Positions are unique within a workshop; a swap parks one session here for a moment.
 _PARKED_POSITION = 32000
 
 
 @transaction.atomic
-def workshop_create(*, creator, **fields) -> Workshop:
-    """A new workshop; the facilitator who creates it is assigned to it."""
+def workshop_create(*, creator, facilitators=(), **fields) -> Workshop:
+    """A new workshop. A facilitator who creates one is assigned to it, so they can run it;
+    staff, who see every workshop anyway, assign whom they choose."""
     workshop = Workshop.objects.create(**fields)
-    workshop.facilitators.add(creator)
+    workshop.facilitators.add(*facilitators)
+    if user_is_facilitator(creator):
+        workshop.facilitators.add(creator)
     return workshop
 
 

@@ -82,7 +82,7 @@ def workshop_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @facilitator_required
 def workshop_create(request: HttpRequest) -> HttpResponse:
-    form = WorkshopForm(request.POST or None)
+    form = WorkshopForm(request.POST or None, can_assign=user_is_staff_member(request.user))
     if request.method == "POST" and form.is_valid():
         workshop = services.workshop_create(creator=request.user, **form.cleaned_data)
         messages.success(request, _("The workshop is created. Now plan its sessions."))
@@ -94,9 +94,12 @@ def workshop_create(request: HttpRequest) -> HttpResponse:
 @facilitator_required
 def workshop_edit(request: HttpRequest, pk: int) -> HttpResponse:
     workshop = _workshop(request, pk)
-    form = WorkshopForm(request.POST or None, instance=workshop)
+    can_assign = user_is_staff_member(request.user)
+    form = WorkshopForm(request.POST or None, instance=workshop, can_assign=can_assign)
     if request.method == "POST" and form.is_valid():
         form.save()
+        if can_assign:
+            workshop.facilitators.set(form.cleaned_data["facilitators"])
         messages.success(request, _("The workshop is saved."))
         return redirect(workshop)
     return render(

@@ -244,3 +244,28 @@ def test_clustering_query_count_is_fixed(client, mine, django_assert_num_queries
     with django_assert_num_queries(6):
         response = client.get(url("session_clustering", mine))
     assert len(response.context["board"].categories) == worth * 3
+
+
+def test_staff_assign_facilitators_and_facilitators_cannot(client, staff_user, facilitator):
+    workshop = WorkshopFactory()
+    client.force_login(staff_user)
+    form = client.get(reverse("workshop_sessions:workshop_edit", args=[workshop.pk])).context[
+        "form"
+    ]
+    assert list(form.fields["facilitators"].queryset) == [facilitator]
+    data = {
+        "phase": workshop.phase_id,
+        "title": workshop.title,
+        "kind": workshop.kind,
+        "date": "2009-09-17",
+        "status": "planned",
+        "facilitators": [facilitator.pk],
+    }
+    client.post(reverse("workshop_sessions:workshop_edit", args=[workshop.pk]), data)
+    assert list(workshop.facilitators.all()) == [facilitator]
+
+    client.force_login(facilitator)
+    form = client.get(reverse("workshop_sessions:workshop_edit", args=[workshop.pk])).context[
+        "form"
+    ]
+    assert "facilitators" not in form.fields
