@@ -14,6 +14,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("workshops/", include("sessions.urls")),
+    path("reports/", include("reports.urls")),
     path("", include("responses.urls")),
     path("admin/", admin.site.urls),
 ]

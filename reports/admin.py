@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from reports.models import ReportNarrative
+from reports.models import ReportExport, ReportNarrative
 
 
 @admin.register(ReportNarrative)
@@ -13,3 +13,17 @@ class ReportNarrativeAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(ReportExport)
+class ReportExportAdmin(admin.ModelAdmin):
+    list_display = ["phase", "format", "via", "user", "size_bytes", "created_at"]
+    list_filter = ["format", "via", "phase"]
+    list_select_related = ["phase", "user"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -43,3 +43,44 @@ class ReportNarrative(models.Model):
 
     def __str__(self) -> str:
         return str(self.phase)
+
+
+class ReportExport(models.Model):
+    """One export of a report: who took which format, when, and how."""
+
+    class Format(models.TextChoices):
+        HTML = "html", "HTML"
+        PDF = "pdf", "PDF"
+        DOCX = "docx", _("Word (.docx)")
+        XLSX = "xlsx", _("Excel workbook (.xlsx)")
+        CSV = "csv", _("CSV files (.zip)")
+        JSON = "json", "JSON"
+
+    class Via(models.TextChoices):
+        WEB = "web", _("Web page")
+        COMMAND = "command", _("Command line")
+
+    phase = models.ForeignKey(
+        ProjectPhase, on_delete=models.CASCADE, related_name="exports", verbose_name=_("phase")
+    )
+    format = models.CharField(_("format"), max_length=8, choices=Format.choices)
+    via = models.CharField(_("via"), max_length=8, choices=Via.choices, default=Via.WEB)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    size_bytes = models.PositiveIntegerField(_("size in bytes"))
+    created_at = models.DateTimeField(_("exported"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report export")
+        verbose_name_plural = _("report exports")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["phase", "-created_at"], name="export_phase_created")]
+
+    def __str__(self) -> str:
+        return f"{self.phase} · {self.format} · {self.created_at:%Y-%m-%d %H:%M}"

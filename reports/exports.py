@@ -1,0 +1,425 @@
+"""Rendering a built report into every export format. Nothing here computes a figure: the
+numbers all come from the Report dataclass, so the formats never disagree."""
+
+import csv
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from reports import charts
+from reports.structure import Report
+from responses.models import Dot, Statement
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Make a spreadsheet cell inert: text that a spreadsheet would run as a formula gets a
+    leading apostrophe. Idempotent; numbers and empty values pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple, ...]
+
+
+def report_tables(report: Report) -> dict[str, Table]:
+    """Every table of the report as rows, for the spreadsheet, CSV, JSON and Word exports."""
+    overlap = report.concerns_overlap
+    return {
+        "workshops": Table(
+            _("Workshops"),
+            (_("Workshop"), _("Kind"), _("Date"), _("Start"), _("End"), _("Venue"),
+             _("People"), _("Organisations"), _("Attendance source")),
+            tuple(
+                (w.title, w.kind_label, w.date.isoformat(),
+                 w.start_time.strftime("%H:%M") if w.start_time else "",
+                 w.end_time.strftime("%H:%M") if w.end_time else "", w.venue, w.people,
+                 w.organisations, _("records") if w.counted_from_records else _("reported"))
+                for w in report.workshops
+            ),
+        ),
+        "agenda": Table(
+            _("Agenda"),
+            (_("Workshop"), _("No."), _("Session"), _("Purpose"), _("Prompt")),
+            tuple(
+                (w.title, item.position, item.title, item.purpose, item.prompt)
+                for w in report.workshops
+                for item in w.agenda
+            ),
+        ),
+        "state_values": Table(
+            _("State workshop: values sought"),
+            (_("No."), _("Category"), _("Description"), _("Statements")),
+            tuple(
+                (line.reference_number, line.name, line.description, line.statement_count)
+                for line in report.state_values
+            ),
+        ),
+        "state_concerns": Table(
+            _("State workshop: concerns ranked"),
+            (_("Rank"), _("No."), _("Category"), _("Votes"), _("Description"), _("Statements")),
+            tuple(
+                (line.rank, line.reference_number, line.name, line.votes, line.description,
+                 line.statement_count)
+                for line in report.state_concerns
+            ),
+        ),
+        "local_benefits": Table(
+            _("Local workshop: benefits ranked"),
+            (_("Rank"), _("Category"), _("Votes")),
+            tuple(
+                (c.category.rank, c.category.name, c.category.votes)
+                for c in report.local_benefits
+            ),
+        ),
+        "local_concerns": Table(
+            _("Local workshop: concerns, local and state rank"),
+            (_("Local rank"), _("State rank"), _("Category"), _("Votes"), _("State votes")),
+            tuple(
+                (c.category.rank, c.state.rank if c.state else None, c.category.name,
+                 c.category.votes, c.state.votes if c.state else None)
+                for c in report.local_concerns
+            ),
+        ),
+        "overlap": Table(
+            _("Overlap of the concern rankings"),
+            (_("Measure"), _("Value")),
+            (
+                (_("Categories in both rankings"), overlap.pairs if overlap else 0),
+                (_("Spearman's rho"), _round(overlap.spearman_rho) if overlap else None),
+                (_("Kendall's tau-b"), _round(overlap.kendall_tau) if overlap else None),
+                (_("Summary"), overlap.summary if overlap else ""),
+            ),
+        ),
+        "appendix_a": Table(
+            _("Appendix A: value statements"),
+            (_("No."), _("Category"), _("Statement"), _("Use")),
+            tuple(
+                (g.category.reference_number if g.category else None,
+                 g.category.name if g.category else _("Not put in a category"), s.text, s.use)
+                for g in report.appendix_a
+                for s in g.statements
+            ),
+        ),
+        "appendix_b": Table(
+            _("Appendix B: concern statements"),
+            (_("Rank"), _("Category"), _("Votes"), _("Statement"), _("Use")),
+            tuple(
+                (g.category.rank if g.category else None,
+                 g.category.name if g.category else _("Not put in a category"),
+                 g.category.votes if g.category else None, s.text, s.use)
+                for g in report.appendix_b
+                for s in g.statements
+            ),
+        ),
+    }  # fmt: skip
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+# --- HTML and PDF -------------------------------------------------------------------------------
+
+
+def report_charts(report: Report) -> dict[str, str]:
+    return {
+        "state_concerns": charts.vote_bars(
+            list(report.state_concerns),
+            title=_("Votes per area of concern, state agency workshop"),
+            description=_(
+                "Horizontal bars, one per category in rank order; the table gives the figures."
+            ),
+        ),
+        "local_benefits": charts.vote_bars(
+            [c.category for c in report.local_benefits],
+            title=_("Votes per benefit, local government workshop"),
+            description=_(
+                "Horizontal bars, one per category in rank order; the table gives the figures."
+            ),
+        ),
+        "slope": charts.rank_slope(
+            list(report.local_concerns),
+            title=_("State rank against local rank for each area of concern"),
+            description=_("Lines join each category's state rank to its local rank."),
+        ),
+    }
+
+
+def _stylesheet() -> SafeString:
+    parts = []
+    for name in ("css/report.css", "css/report-document.css"):
+        path = finders.find(name)
+        with open(path, encoding="utf-8") as handle:
+            parts.append(handle.read())
+    css = "\n".join(parts)
+    if "</" in css:
+        raise ValueError("a stylesheet must not contain '</'")
+    # Safe: our own static files, checked above never to close the <style> element.
+    return mark_safe(css)  # noqa: S308
+
+
+def export_html(report: Report) -> bytes:
+    html = render_to_string(
+        "reports/report_document.html",
+        {
+            "report": report,
+            "charts": report_charts(report),
+            "stylesheet": _stylesheet(),
+            "trace": False,
+            "LANGUAGE_CODE": settings.LANGUAGE_CODE,
+        },
+    )
+    return html.encode("utf-8")
+
+
+def export_pdf(report: Report) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=export_html(report).decode("utf-8")).write_pdf()
+
+
+# --- Word -------------------------------------------------------------------------------------
+
+
+def export_docx(report: Report) -> bytes:
+    from docx import Document
+
+    document = Document()
+    document.core_properties.title = report.title
+    document.add_heading(report.title, level=0)
+    if report.subtitle:
+        document.add_paragraph(report.subtitle)
+    if report.organisation:
+        document.add_paragraph(report.organisation)
+    tables = report_tables(report)
+    narrative = report.narrative
+
+    def section(key: str) -> None:
+        document.add_heading(narrative[key].title, level=1)
+        _markdown_to_docx(document, narrative[key].markdown)
+
+    for key in ("abstract", "introduction", "project_overview", "project_design"):
+        section(key)
+    _table_to_docx(document, tables["workshops"])
+    section("workshops_framing")
+    for w in report.workshops:
+        document.add_heading(w.title, level=2)
+        document.add_paragraph(
+            _("%(date)s, %(venue)s. %(people)d people from %(orgs)d organisations.")
+            % {"date": w.date.isoformat(), "venue": w.venue or "—", "people": w.people,
+               "orgs": w.organisations}
+        )  # fmt: skip
+        for item in w.agenda:
+            document.add_paragraph(
+                f"{item.title} ({item.purpose}): {item.prompt}", style="List Number"
+            )
+    document.add_heading(_("Results from the state agency workshop"), level=1)
+    _table_to_docx(document, tables["state_values"])
+    _table_to_docx(document, tables["state_concerns"])
+    document.add_heading(_("Results from the local government workshop"), level=1)
+    _table_to_docx(document, tables["local_benefits"])
+    _table_to_docx(document, tables["local_concerns"])
+    if report.concerns_overlap:
+        document.add_paragraph(report.concerns_overlap.summary)
+        _table_to_docx(document, tables["overlap"])
+    section("concluding_remarks")
+    for title, groups, with_votes in (
+        (_("Appendix A: Value statements by category"), report.appendix_a, False),
+        (_("Appendix B: Concern statements by category, in rank order"), report.appendix_b, True),
+    ):
+        document.add_heading(title, level=1)
+        for group in groups:
+            if group.category is None:
+                name = _("Not put in a category")
+            elif with_votes:
+                name = f"{group.category.name} ({group.category.votes})"
+            else:
+                name = f"{group.category.reference_number}. {group.category.name}"
+            document.add_heading(name, level=2)
+            for statement in group.statements:
+                document.add_paragraph(statement.text_with_mark, style="List Bullet")
+    section("appendix_c")
+    document.add_paragraph(report.rank_rule)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _table_to_docx(document, table: Table) -> None:
+    document.add_paragraph(table.title, style="Caption")
+    grid = document.add_table(rows=1, cols=len(table.headers))
+    grid.style = "Table Grid"
+    for cell, header in zip(grid.rows[0].cells, table.headers, strict=True):
+        cell.text = str(header)
+    for row in table.rows:
+        cells = grid.add_row().cells
+        for cell, value in zip(cells, row, strict=True):
+            cell.text = "" if value is None else str(value)
+
+
+_BULLET = re.compile(r"^\s*[-*+]\s+")
+_NUMBERED = re.compile(r"^\s*\d+[.)]\s+")
+_HEADING = re.compile(r"^(#{1,6})\s+")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)")
+
+
+def _markdown_to_docx(document, text: str) -> None:
+    """Paragraphs, headings and lists from the narrative's Markdown, as plain Word text."""
+    for block in re.split(r"\n\s*\n", text.strip()) if text.strip() else []:
+        lines = block.splitlines()
+        if all(_BULLET.match(line) for line in lines):
+            for line in lines:
+                document.add_paragraph(_plain(_BULLET.sub("", line)), style="List Bullet")
+        elif all(_NUMBERED.match(line) for line in lines):
+            for line in lines:
+                document.add_paragraph(_plain(_NUMBERED.sub("", line)), style="List Number")
+        elif heading := _HEADING.match(lines[0]):
+            document.add_heading(
+                _plain(_HEADING.sub("", lines[0])), level=min(len(heading.group(1)) + 2, 9)
+            )
+            if lines[1:]:
+                document.add_paragraph(_plain(" ".join(lines[1:])))
+        else:
+            document.add_paragraph(_plain(" ".join(line.strip() for line in lines)))
+
+
+def _plain(text: str) -> str:
+    text = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"\1 (\2)", text)
+    return _EMPHASIS.sub("", text)
+
+
+# --- Spreadsheet, CSV, JSON -------------------------------------------------------------------
+
+
+def _records(report: Report) -> tuple[Table, Table]:
+    """Every statement (hidden ones excluded) and every dot of the phase, for the workbook."""
+    statements = (
+        Statement.objects.filter(session__workshop__phase_id=report.phase_pk, hidden=False)
+        .select_related("session__workshop", "category")
+        .order_by("session__workshop__date", "session__position", "created_at", "pk")
+    )
+    dots = (
+        Dot.objects.filter(session__workshop__phase_id=report.phase_pk)
+        .select_related("session__workshop", "category")
+        .order_by(
+            "session__workshop__date", "session__position", "category__reference_number", "pk"
+        )
+    )
+    return (
+        Table(
+            _("All statements"),
+            (_("Workshop"), _("Session"), _("Category no."), _("Category"), _("Statement"),
+             _("Use"), _("Source"), _("Participant"), _("Created")),
+            tuple(
+                (s.session.workshop.title, s.session.title,
+                 s.category.reference_number if s.category else None,
+                 s.category.name if s.category else "", s.text, s.use, s.source,
+                 s.participant_id, s.created_at.isoformat(timespec="seconds"))
+                for s in statements.iterator(chunk_size=2000)
+            ),
+        ),
+        Table(
+            _("All dots"),
+            (_("Workshop"), _("Session"), _("Category no."), _("Category"), _("Participant"),
+             _("Dots"), _("Placed")),
+            tuple(
+                (d.session.workshop.title, d.session.title, d.category.reference_number,
+                 d.category.name, d.participant_id, d.count,
+                 d.placed_at.isoformat(timespec="seconds"))
+                for d in dots.iterator(chunk_size=2000)
+            ),
+        ),
+    )  # fmt: skip
+
+
+def export_xlsx(report: Report) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=False)
+    workbook.remove(workbook.active)
+    statements, dots = _records(report)
+    sheets = {**report_tables(report), "statements": statements, "dots": dots}
+    for name, table in sheets.items():
+        sheet = workbook.create_sheet(title=name[:31])
+        sheet.append([neutralise(str(header)) for header in table.headers])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in table.rows:
+            sheet.append([neutralise(value) for value in row])
+        for cell in sheet.iter_rows(min_row=2):
+            for item in cell:
+                if isinstance(item.value, str):
+                    item.data_type = "s"  # text stays text, never a formula
+        sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def export_csv(report: Report) -> bytes:
+    """A ZIP with one CSV file (UTF-8 with BOM, for spreadsheet programs) per table."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, table in report_tables(report).items():
+            text = io.StringIO()
+            writer = csv.writer(text)
+            writer.writerow([neutralise(str(header)) for header in table.headers])
+            writer.writerows([neutralise(value) for value in row] for row in table.rows)
+            archive.writestr(f"{report.slug}-{name}.csv", "\ufeff" + text.getvalue())
+    return buffer.getvalue()
+
+
+def export_json(report: Report) -> bytes:
+    document = {
+        "phase": {
+            "slug": report.slug,
+            "title": report.title,
+            "subtitle": report.subtitle,
+            "organisation": report.organisation,
+            "starts_on": report.starts_on.isoformat() if report.starts_on else None,
+            "ends_on": report.ends_on.isoformat() if report.ends_on else None,
+        },
+        "generated_at": report.generated_at.isoformat(timespec="seconds"),
+        "rank_rule": report.rank_rule,
+        "hidden_statements_left_out": report.hidden_statements,
+        "narrative": {key: section.markdown for key, section in report.narrative.items()},
+        "tables": {
+            name: [dict(zip(table.headers, row, strict=True)) for row in table.rows]
+            for name, table in report_tables(report).items()
+        },
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+
+
+EXPORTERS = {
+    "html": (export_html, "text/html; charset=utf-8", "html"),
+    "pdf": (export_pdf, "application/pdf", "pdf"),
+    "docx": (
+        export_docx,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "docx",
+    ),
+    "xlsx": (
+        export_xlsx,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "xlsx",
+    ),
+    "csv": (export_csv, "application/zip", "csv.zip"),
+    "json": (export_json, "application/json", "json"),
+}

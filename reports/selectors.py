@@ -1,0 +1,292 @@
+"""Building the summary report from the records, with a fixed number of queries."""
+
+from collections import defaultdict
+
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from reports.narrative import SECTIONS, markdown_to_html
+from reports.ranking import RANK_RULE, competition_ranks, kendall_tau_b, spearman_rho
+from reports.structure import (
+    AgendaItem,
+    AppendixGroup,
+    CategoryLine,
+    ComparedLine,
+    NarrativeSection,
+    Overlap,
+    Report,
+    StatementLine,
+    WorkshopSummary,
+)
+from responses.models import Category, Dot, Participant, Statement
+from sessions.models import PlenarySession, ProjectPhase, Workshop
+
+
+def report_build(*, phase: ProjectPhase | str) -> Report:
+    """The summary report of a phase (or its slug). Six queries, whatever the phase's size."""
+    phase = _phase(phase)
+    narrative = getattr(phase, "narrative", None)
+    workshops = list(
+        Workshop.objects.filter(phase=phase)
+        .exclude(status=Workshop.Status.CANCELLED)
+        .prefetch_related("sessions")
+        .order_by("date", "start_time", "pk")
+    )
+    attendance = _attendance(phase)
+    categories = _categories(phase)
+    statements, hidden = _statements(phase)
+
+    summaries = tuple(_workshop_summary(w, attendance.get(w.pk)) for w in workshops)
+    state = _first(workshops, Workshop.Kind.STATE)
+    local = _first(workshops, Workshop.Kind.LOCAL)
+    sessions = {
+        (kind, purpose): _session(workshop, purpose)
+        for kind, workshop in (("state", state), ("local", local))
+        for purpose in (PlenarySession.Purpose.VALUES, PlenarySession.Purpose.CONCERNS)
+    }
+    lines = {
+        key: _lines(
+            categories.get(session.pk, []) if session else [], ranked=key != ("state", "values")
+        )
+        for key, session in sessions.items()
+    }
+    by_pk = {line.pk: line for group in lines.values() for line in group}
+    origins = {c.pk: c.presented_from_id for group in categories.values() for c in group}
+    local_benefits = _compared(lines[("local", "values")], origins, by_pk)
+    local_concerns = _compared(lines[("local", "concerns")], origins, by_pk)
+    state_values, state_concerns = lines[("state", "values")], lines[("state", "concerns")]
+
+    return Report(
+        phase_pk=phase.pk,
+        slug=phase.slug,
+        title=phase.title,
+        subtitle=phase.subtitle,
+        organisation=phase.organisation,
+        starts_on=phase.starts_on,
+        ends_on=phase.ends_on,
+        narrative={
+            key: NarrativeSection(
+                key=key,
+                title=str(title),
+                markdown=getattr(narrative, key, "") if narrative else "",
+                html=markdown_to_html(getattr(narrative, key, "") if narrative else ""),
+            )
+            for key, title in SECTIONS
+        },
+        workshops=summaries,
+        state_workshop=next((s for s in summaries if state and s.pk == state.pk), None),
+        local_workshop=next((s for s in summaries if local and s.pk == local.pk), None),
+        state_values=tuple(state_values),
+        state_concerns=tuple(sorted(state_concerns, key=_rank_order)),
+        local_benefits=tuple(sorted(local_benefits, key=lambda c: _rank_order(c.category))),
+        local_concerns=tuple(sorted(local_concerns, key=lambda c: _rank_order(c.category))),
+        concerns_overlap=_overlap(local_concerns) if local_concerns else None,
+        appendix_a=_appendix(state_values, statements.get(_pk(sessions[("state", "values")]), [])),
+        appendix_b=_appendix(
+            sorted(state_concerns, key=_rank_order),
+            statements.get(_pk(sessions[("state", "concerns")]), []),
+        ),
+        hidden_statements=hidden,
+        rank_rule=_(RANK_RULE),
+        generated_at=timezone.now(),
+    )
+
+
+def _phase(phase: ProjectPhase | str) -> ProjectPhase:
+    if isinstance(phase, ProjectPhase):
+        return ProjectPhase.objects.select_related("narrative").get(pk=phase.pk)
+    return ProjectPhase.objects.select_related("narrative").get(slug=phase)
+
+
+def _attendance(phase: ProjectPhase) -> dict[int, tuple[int, int]]:
+    rows = (
+        Participant.objects.filter(workshop__phase=phase)
+        .values("workshop")
+        .annotate(
+            people=Count("pk"),
+            organisations=Count(Lower("organisation"), distinct=True, filter=~Q(organisation="")),
+        )
+    )
+    return {row["workshop"]: (row["people"], row["organisations"]) for row in rows}
+
+
+def _categories(phase: ProjectPhase) -> dict[int, list[Category]]:
+    votes = (
+        Dot.objects.filter(category=OuterRef("pk"))
+        .values("category")
+        .annotate(total=Sum("count"))
+        .values("total")
+    )
+    categories = (
+        Category.objects.filter(session__workshop__phase=phase)
+        .annotate(
+            votes=Coalesce(Subquery(votes, output_field=IntegerField()), Value(0)),
+            statement_count=Count("statements", filter=Q(statements__hidden=False)),
+        )
+        .order_by("session_id", "reference_number")
+    )
+    grouped: dict[int, list[Category]] = defaultdict(list)
+    for category in categories:
+        grouped[category.session_id].append(category)
+    return grouped
+
+
+def _statements(phase: ProjectPhase) -> tuple[dict[int, list[tuple]], int]:
+    rows = (
+        Statement.objects.filter(session__workshop__phase=phase)
+        .order_by("created_at", "pk")
+        .values_list("pk", "session_id", "category_id", "text", "use", "hidden")
+    )
+    grouped: dict[int, list[tuple]] = defaultdict(list)
+    hidden = 0
+    for pk, session_id, category_id, text, use, is_hidden in rows:
+        if is_hidden:
+            hidden += 1
+        else:
+            grouped[session_id].append((category_id, StatementLine(pk, text, use)))
+    return grouped, hidden
+
+
+def _workshop_summary(workshop: Workshop, counted: tuple[int, int] | None) -> WorkshopSummary:
+    people, organisations = counted or (0, 0)
+    reported = workshop.attendance_people is not None
+    return WorkshopSummary(
+        pk=workshop.pk,
+        title=workshop.title,
+        kind=workshop.kind,
+        kind_label=str(workshop.get_kind_display()),
+        date=workshop.date,
+        start_time=workshop.start_time,
+        end_time=workshop.end_time,
+        venue=workshop.venue,
+        description=workshop.description,
+        people=workshop.attendance_people if reported else people,
+        organisations=(
+            workshop.attendance_organisations
+            if workshop.attendance_organisations is not None
+            else organisations
+        ),
+        counted_from_records=not reported,
+        agenda=tuple(
+            AgendaItem(s.position, s.title, s.prompt, str(s.get_purpose_display()))
+            for s in sorted(workshop.sessions.all(), key=lambda s: s.position)
+        ),
+    )
+
+
+def _first(workshops: list[Workshop], kind: str) -> Workshop | None:
+    return next((w for w in workshops if w.kind == kind), None)
+
+
+def _session(workshop: Workshop | None, purpose: str) -> PlenarySession | None:
+    if workshop is None:
+        return None
+    candidates = sorted(workshop.sessions.all(), key=lambda s: s.position)
+    return next((s for s in candidates if s.purpose == purpose), None)
+
+
+def _pk(session: PlenarySession | None) -> int | None:
+    return session.pk if session else None
+
+
+def _lines(categories: list[Category], *, ranked: bool) -> list[CategoryLine]:
+    ranks = competition_ranks([c.votes for c in categories]) if ranked else [None] * len(categories)
+    return [
+        CategoryLine(
+            pk=c.pk,
+            reference_number=c.reference_number,
+            name=c.name,
+            description=c.description,
+            votes=c.votes,
+            statement_count=c.statement_count,
+            rank=rank,
+        )
+        for c, rank in zip(categories, ranks, strict=True)
+    ]
+
+
+def _rank_order(line: CategoryLine) -> tuple[int, int]:
+    return (line.rank or 0, line.reference_number)
+
+
+def _compared(
+    lines: list[CategoryLine], origins: dict[int, int | None], by_pk: dict[int, CategoryLine]
+) -> list[ComparedLine]:
+    return [ComparedLine(line, by_pk.get(origins.get(line.pk))) for line in lines]
+
+
+def _overlap(compared: list[ComparedLine]) -> Overlap:
+    paired = [c for c in compared if c.state is not None]
+    local_votes = [c.category.votes for c in paired]
+    state_votes = [c.state.votes for c in paired]
+    rho = spearman_rho(state_votes, local_votes) if len(paired) >= 2 else None
+    tau = kendall_tau_b(state_votes, local_votes) if len(paired) >= 2 else None
+    movers = sorted(
+        (c for c in paired if c.moved),
+        key=lambda c: (-abs(c.moved), c.category.rank, c.category.reference_number),
+    )[:3]
+    return Overlap(
+        pairs=len(paired),
+        spearman_rho=rho,
+        kendall_tau=tau,
+        moved_most=tuple(movers),
+        summary=_overlap_summary(paired, movers, rho),
+    )
+
+
+def _overlap_summary(paired: list[ComparedLine], movers: list[ComparedLine], rho) -> str:
+    if len(paired) < 2:
+        return _("Too few categories were ranked in both workshops to compare the rankings.")
+    top_local = [c.category.name for c in paired if c.category.rank == 1]
+    top_state = [c.state.name for c in paired if c.state.rank == 1]
+    parts = []
+    if set(top_local) == set(top_state):
+        parts.append(
+            _("Local and state participants ranked the same concern first: %(names)s.")
+            % {"names": ", ".join(top_local)}
+        )
+    else:
+        parts.append(
+            _(
+                "Local participants ranked %(local)s first, "
+                "where state participants ranked %(state)s first."
+            )
+            % {"local": ", ".join(top_local), "state": ", ".join(top_state)}
+        )
+    if movers:
+        biggest = movers[0]
+        parts.append(
+            _(
+                "The largest change: %(name)s, ranked %(state)d by the state workshop "
+                "and %(local)d locally."
+            )
+            % {
+                "name": biggest.category.name,
+                "state": biggest.state.rank,
+                "local": biggest.category.rank,
+            }
+        )
+    else:
+        parts.append(_("Every concern kept its place."))
+    if rho is not None:
+        parts.append(
+            _("Spearman's rho is %(rho).2f (1 is the same order, 0 no relation, −1 the reverse).")
+            % {"rho": rho}
+        )
+    return " ".join(parts)
+
+
+def _appendix(lines: list[CategoryLine], statements: list[tuple]) -> tuple[AppendixGroup, ...]:
+    by_category: dict[int | None, list[StatementLine]] = defaultdict(list)
+    for category_id, statement in statements:
+        by_category[category_id].append(statement)
+    known = {line.pk for line in lines}
+    groups = [AppendixGroup(line, tuple(by_category.get(line.pk, []))) for line in lines]
+    loose = [
+        s for category_id, items in by_category.items() if category_id not in known for s in items
+    ]
+    if loose:
+        groups.append(AppendixGroup(None, tuple(loose)))
+    return tuple(groups)

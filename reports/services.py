@@ -1,0 +1,43 @@
+"""Writes for reports: the narrative, and exports (each one recorded)."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from reports.exports import EXPORTERS
+from reports.models import ReportExport, ReportNarrative
+from reports.narrative import SECTIONS
+from reports.selectors import report_build
+from sessions.models import ProjectPhase
+
+
+@transaction.atomic
+def narrative_save(*, phase: ProjectPhase, user, **sections: str) -> ReportNarrative:
+    unknown = set(sections) - {key for key, _ in SECTIONS}
+    if unknown:
+        raise ValueError(f"unknown narrative sections: {sorted(unknown)}")
+    narrative, _created = ReportNarrative.objects.get_or_create(phase=phase)
+    for key, text in sections.items():
+        setattr(narrative, key, text)
+    narrative.updated_by = user
+    narrative.save()
+    return narrative
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    content: bytes
+    filename: str
+    content_type: str
+
+
+def report_export(*, phase: ProjectPhase, fmt: str, user=None, via: str = "web") -> ExportFile:
+    """Build the report, render it in ``fmt`` and record who exported what, when."""
+    if fmt not in EXPORTERS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(EXPORTERS)}")
+    render, content_type, extension = EXPORTERS[fmt]
+    content = render(report_build(phase=phase))
+    ReportExport.objects.create(
+        phase=phase, format=fmt, via=via, user=user, size_bytes=len(content)
+    )
+    return ExportFile(content, f"{phase.slug}-summary-report.{extension}", content_type)

@@ -1,0 +1,143 @@
+"""Staff's report pages: the report built from the records, its narrative, its exports, and
+the records behind each count."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from reports import services
+from reports.exports import report_charts
+from reports.forms import NarrativeForm
+from reports.models import ReportExport, ReportNarrative
+from reports.narrative import SECTIONS, markdown_to_html
+from reports.selectors import report_build
+from responses.models import Category, Dot, Participant, Statement
+from sessions.models import ProjectPhase, Workshop
+from sessions.roles import user_is_staff_member
+
+
+def staff_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not user_is_staff_member(request.user):
+            return render(request, "403.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@require_GET
+@staff_required
+def index(request: HttpRequest) -> HttpResponse:
+    phases = ProjectPhase.objects.order_by("-starts_on", "title")
+    return render(request, "reports/index.html", {"phases": phases})
+
+
+@require_GET
+@staff_required
+def report_page(request: HttpRequest, slug: str) -> HttpResponse:
+    phase = get_object_or_404(ProjectPhase, slug=slug)
+    report = report_build(phase=phase)
+    return render(
+        request,
+        "reports/report.html",
+        {
+            "report": report,
+            "charts": report_charts(report),
+            "trace": True,
+            "formats": ReportExport.Format.choices,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def narrative_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Markdown for each section, with a preview before saving. Numbers are never typed here."""
+    phase = get_object_or_404(ProjectPhase, slug=slug)
+    narrative = ReportNarrative.objects.filter(phase=phase).first() or ReportNarrative(phase=phase)
+    form = NarrativeForm(request.POST or None, instance=narrative)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        if "preview" in request.POST:
+            preview = [(title, markdown_to_html(form.cleaned_data[key])) for key, title in SECTIONS]
+        else:
+            services.narrative_save(phase=phase, user=request.user, **form.cleaned_data)
+            messages.success(request, _("The narrative is saved."))
+            return redirect("reports:report", slug=phase.slug)
+    return render(
+        request,
+        "reports/narrative_form.html",
+        {"phase": phase, "form": form, "preview": preview},
+    )
+
+
+@require_GET
+@staff_required
+@never_cache
+def export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    phase = get_object_or_404(ProjectPhase, slug=slug)
+    if fmt not in ReportExport.Format.values:
+        raise Http404
+    file = services.report_export(phase=phase, fmt=fmt, user=request.user, via="web")
+    response = HttpResponse(file.content, content_type=file.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@staff_required
+def trace_category(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The statements and dots behind a category's counts in the report."""
+    category = get_object_or_404(
+        Category.objects.select_related("session__workshop", "presented_from"),
+        pk=pk,
+        session__workshop__phase__slug=slug,
+    )
+    statements = list(
+        Statement.objects.filter(category=category, hidden=False).order_by("created_at", "pk")
+    )
+    dots = list(
+        Dot.objects.filter(category=category).select_related("participant").order_by("placed_at")
+    )
+    return render(
+        request,
+        "reports/trace_category.html",
+        {
+            "slug": slug,
+            "category": category,
+            "statements": statements,
+            "dots": dots,
+            "dot_total": sum(dot.count for dot in dots),
+        },
+    )
+
+
+@require_GET
+@staff_required
+def trace_workshop(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The participants' records behind a workshop's attendance count. Names appear only for
+    those who consented to be named."""
+    workshop = get_object_or_404(Workshop, pk=pk, phase__slug=slug)
+    participants = list(Participant.objects.filter(workshop=workshop).order_by("joined_at", "pk"))
+    organisations = sorted(
+        {p.organisation.strip() for p in participants if p.organisation.strip()}, key=str.lower
+    )
+    return render(
+        request,
+        "reports/trace_workshop.html",
+        {
+            "slug": slug,
+            "workshop": workshop,
+            "participants": participants,
+            "organisations": organisations,
+        },
+    )
