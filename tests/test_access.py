@@ -25,7 +25,7 @@ LOGIN = reverse("login")
 
 @dataclass(frozen=True)
 class Route:
-    kind: str  # open | participant-write | participant-read | workshop | facilitator
+    kind: str  # open | participant-write | participant-read | workshop | facilitator | staff
     url: Callable[[dict], str]
     method: str = "get"
     data: Callable[[dict], dict] = lambda world: {}
@@ -41,7 +41,19 @@ def p(name: str, *extra: str) -> Callable[[dict], str]:
     )
 
 
+def r(name: str, *extra: str) -> Callable[[dict], str]:
+    return lambda w: reverse(
+        f"reports:{name}", args=[w["workshop"].phase.slug, *[w[e] for e in extra]]
+    )
+
+
 ROUTES: dict[str, Route] = {
+    "reports:index": Route("staff", lambda w: reverse("reports:index")),
+    "reports:report": Route("staff", r("report")),
+    "reports:narrative": Route("staff", r("narrative")),
+    "reports:export": Route("staff", r("export", "format")),
+    "reports:trace_category": Route("staff", r("trace_category", "category_pk")),
+    "reports:trace_workshop": Route("staff", r("trace_workshop", "workshop_pk")),
     "home": Route("open", lambda w: reverse("home")),
     "healthz": Route("open", lambda w: reverse("healthz")),
     "login": Route("open", lambda w: reverse("login")),
@@ -159,6 +171,9 @@ def world(db):
         "own_card": StatementFactory(session=session, participant=participant),
         "users": {"facilitator": facilitator, "other facilitator": other, "staff": staff},
         "participant": participant,
+        "format": "json",
+        "category_pk": session.categories.first().pk,
+        "workshop_pk": workshop.pk,
     }
 
 
@@ -180,6 +195,8 @@ def expected(kind: str, role: str) -> str:
         return "allowed" if role == "participant" else "sent to join"
     if role in ("anonymous", "participant"):
         return "sent to login"
+    if kind == "staff":
+        return "allowed" if role == "staff" else "refused"
     if kind == "workshop" and role == "other facilitator":
         return "not found"
     return "allowed"

@@ -80,6 +80,27 @@ PAGES: dict[str, Page] = {
         "facilitator", lambda world: session_page("session_clustering", world["empty"])
     ),
     "not found": Page("facilitator", lambda world: "/no-such-page/", status=404),
+    # Staff's report pages.
+    "reports:index": Page("staff", lambda world: reverse("reports:index")),
+    "reports:report": Page(
+        "staff", lambda world: reverse("reports:report", args=[world["workshop"].phase.slug])
+    ),
+    "reports:narrative": Page(
+        "staff", lambda world: reverse("reports:narrative", args=[world["workshop"].phase.slug])
+    ),
+    "reports:trace_category": Page(
+        "staff",
+        lambda world: reverse(
+            "reports:trace_category",
+            args=[world["workshop"].phase.slug, world["voting"].categories.first().pk],
+        ),
+    ),
+    "reports:trace_workshop": Page(
+        "staff",
+        lambda world: reverse(
+            "reports:trace_workshop", args=[world["workshop"].phase.slug, world["workshop"].pk]
+        ),
+    ),
     # The participant's pages, in every phase of a session.
     "responses:join": Page(None, lambda world: reverse("responses:join")),
     "responses:join (wrong code)": Page(None, lambda world: reverse("responses:join") + "?code=x"),
@@ -116,6 +137,7 @@ NOT_PAGES = {
     "responses:statement_withdraw": "POST only; redirects back to the session page",
     "responses:dot_change": "POST only; redirects back, or returns the ballot to htmx",
     "workshop_sessions:session_board_feed": "a fragment of the board, polled by htmx",
+    "reports:export": "a download (attachment), not a page",
     **{
         f"workshop_sessions:{name}": "POST only; redirects back to the page it came from"
         for name in [
