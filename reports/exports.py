@@ -187,7 +187,23 @@ def export_html(report: Report) -> bytes:
     return html.encode("utf-8")
 
 
+class ExportUnavailable(Exception):
+    """The server lacks what this format needs; the message says what to install."""
+
+
+def pdf_available() -> bool:
+    try:
+        import weasyprint  # noqa: F401  (loads Pango through its C bindings)
+    except (ImportError, OSError):
+        return False
+    return True
+
+
 def export_pdf(report: Report) -> bytes:
+    if not pdf_available():
+        raise ExportUnavailable(
+            _("PDF export needs the Pango library on the server (see docs/deployment.md).")
+        )
     from weasyprint import HTML
 
     return HTML(string=export_html(report).decode("utf-8")).write_pdf()

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from reports import services
-from reports.exports import report_charts
+from reports.exports import ExportUnavailable, report_charts
 from reports.forms import NarrativeForm
 from reports.models import ReportExport, ReportNarrative
 from reports.narrative import SECTIONS, markdown_to_html
@@ -86,7 +86,11 @@ def export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     phase = get_object_or_404(ProjectPhase, slug=slug)
     if fmt not in ReportExport.Format.values:
         raise Http404
-    file = services.report_export(phase=phase, fmt=fmt, user=request.user, via="web")
+    try:
+        file = services.report_export(phase=phase, fmt=fmt, user=request.user, via="web")
+    except ExportUnavailable as problem:
+        messages.error(request, str(problem))
+        return redirect("reports:report", slug=phase.slug)
     response = HttpResponse(file.content, content_type=file.content_type)
     response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
     response["Cache-Control"] = "no-store"

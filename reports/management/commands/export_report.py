@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.exports import EXPORTERS
+from reports.exports import EXPORTERS, ExportUnavailable
 from reports.services import report_export
 from sessions.models import ProjectPhase
 
@@ -21,6 +21,9 @@ class Command(BaseCommand):
         except ProjectPhase.DoesNotExist:
             known = ", ".join(ProjectPhase.objects.values_list("slug", flat=True)) or "none yet"
             raise CommandError(f"No phase called {phase!r}. Known phases: {known}.") from None
-        file = report_export(phase=project_phase, fmt=format, via="command")
+        try:
+            file = report_export(phase=project_phase, fmt=format, via="command")
+        except ExportUnavailable as problem:
+            raise CommandError(str(problem)) from None
         output.write_bytes(file.content)
         self.stdout.write(self.style.SUCCESS(f"Wrote {output} ({len(file.content):,} bytes)."))
