@@ -19,6 +19,13 @@ from reports.structure import Report
 from responses.models import Dot, Statement
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Characters XML 1.0 cannot hold (Word and Excel files are XML): C0 controls but tab, newline, CR.
+XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(value):
+    """Drop the characters an Office file cannot store; other values pass unchanged."""
+    return XML_ILLEGAL.sub("", value) if isinstance(value, str) else value
 
 
 def neutralise(value):
@@ -217,16 +224,16 @@ def export_docx(report: Report) -> bytes:
 
     document = Document()
     document.core_properties.title = report.title
-    document.add_heading(report.title, level=0)
+    _heading(document, report.title, level=0)
     if report.subtitle:
-        document.add_paragraph(report.subtitle)
+        _paragraph(document, report.subtitle)
     if report.organisation:
-        document.add_paragraph(report.organisation)
+        _paragraph(document, report.organisation)
     tables = report_tables(report)
     narrative = report.narrative
 
     def section(key: str) -> None:
-        document.add_heading(narrative[key].title, level=1)
+        _heading(document, narrative[key].title, level=1)
         _markdown_to_docx(document, narrative[key].markdown)
 
     for key in ("abstract", "introduction", "project_overview", "project_design"):
@@ -234,31 +241,31 @@ def export_docx(report: Report) -> bytes:
     _table_to_docx(document, tables["workshops"])
     section("workshops_framing")
     for w in report.workshops:
-        document.add_heading(w.title, level=2)
-        document.add_paragraph(
+        _heading(document, w.title, level=2)
+        _paragraph(document,
             _("%(date)s, %(venue)s. %(people)d people from %(orgs)d organisations.")
             % {"date": w.date.isoformat(), "venue": w.venue or "—", "people": w.people,
                "orgs": w.organisations}
         )  # fmt: skip
         for item in w.agenda:
-            document.add_paragraph(
-                f"{item.title} ({item.purpose}): {item.prompt}", style="List Number"
+            _paragraph(
+                document, f"{item.title} ({item.purpose}): {item.prompt}", style="List Number"
             )
-    document.add_heading(_("Results from the state agency workshop"), level=1)
+    _heading(document, _("Results from the state agency workshop"), level=1)
     _table_to_docx(document, tables["state_values"])
     _table_to_docx(document, tables["state_concerns"])
-    document.add_heading(_("Results from the local government workshop"), level=1)
+    _heading(document, _("Results from the local government workshop"), level=1)
     _table_to_docx(document, tables["local_benefits"])
     _table_to_docx(document, tables["local_concerns"])
     if report.concerns_overlap:
-        document.add_paragraph(report.concerns_overlap.summary)
+        _paragraph(document, report.concerns_overlap.summary)
         _table_to_docx(document, tables["overlap"])
     section("concluding_remarks")
     for title, groups, with_votes in (
         (_("Appendix A: Value statements by category"), report.appendix_a, False),
         (_("Appendix B: Concern statements by category, in rank order"), report.appendix_b, True),
     ):
-        document.add_heading(title, level=1)
+        _heading(document, title, level=1)
         for group in groups:
             if group.category is None:
                 name = _("Not put in a category")
@@ -266,26 +273,34 @@ def export_docx(report: Report) -> bytes:
                 name = f"{group.category.name} ({group.category.votes})"
             else:
                 name = f"{group.category.reference_number}. {group.category.name}"
-            document.add_heading(name, level=2)
+            _heading(document, name, level=2)
             for statement in group.statements:
-                document.add_paragraph(statement.text_with_mark, style="List Bullet")
+                _paragraph(document, statement.text_with_mark, style="List Bullet")
     section("appendix_c")
-    document.add_paragraph(report.rank_rule)
+    _paragraph(document, report.rank_rule)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
 
 
+def _paragraph(document, text: str, style: str | None = None):
+    return document.add_paragraph(xml_safe(text), style=style)
+
+
+def _heading(document, text: str, level: int):
+    return document.add_heading(xml_safe(text), level=level)
+
+
 def _table_to_docx(document, table: Table) -> None:
-    document.add_paragraph(table.title, style="Caption")
+    _paragraph(document, table.title, style="Caption")
     grid = document.add_table(rows=1, cols=len(table.headers))
     grid.style = "Table Grid"
     for cell, header in zip(grid.rows[0].cells, table.headers, strict=True):
-        cell.text = str(header)
+        cell.text = xml_safe(str(header))
     for row in table.rows:
         cells = grid.add_row().cells
         for cell, value in zip(cells, row, strict=True):
-            cell.text = "" if value is None else str(value)
+            cell.text = "" if value is None else xml_safe(str(value))
 
 
 _BULLET = re.compile(r"^\s*[-*+]\s+")
@@ -300,18 +315,20 @@ def _markdown_to_docx(document, text: str) -> None:
         lines = block.splitlines()
         if all(_BULLET.match(line) for line in lines):
             for line in lines:
-                document.add_paragraph(_plain(_BULLET.sub("", line)), style="List Bullet")
+                _paragraph(document, _plain(_BULLET.sub("", line)), style="List Bullet")
         elif all(_NUMBERED.match(line) for line in lines):
             for line in lines:
-                document.add_paragraph(_plain(_NUMBERED.sub("", line)), style="List Number")
+                _paragraph(document, _plain(_NUMBERED.sub("", line)), style="List Number")
         elif heading := _HEADING.match(lines[0]):
-            document.add_heading(
-                _plain(_HEADING.sub("", lines[0])), level=min(len(heading.group(1)) + 2, 9)
+            _heading(
+                document,
+                _plain(_HEADING.sub("", lines[0])),
+                level=min(len(heading.group(1)) + 2, 9),
             )
             if lines[1:]:
-                document.add_paragraph(_plain(" ".join(lines[1:])))
+                _paragraph(document, _plain(" ".join(lines[1:])))
         else:
-            document.add_paragraph(_plain(" ".join(line.strip() for line in lines)))
+            _paragraph(document, _plain(" ".join(line.strip() for line in lines)))
 
 
 def _plain(text: str) -> str:
@@ -373,11 +390,11 @@ def export_xlsx(report: Report) -> bytes:
     sheets = {**report_tables(report), "statements": statements, "dots": dots}
     for name, table in sheets.items():
         sheet = workbook.create_sheet(title=name[:31])
-        sheet.append([neutralise(str(header)) for header in table.headers])
+        sheet.append([neutralise(xml_safe(str(header))) for header in table.headers])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            sheet.append([neutralise(value) for value in row])
+            sheet.append([neutralise(xml_safe(value)) for value in row])
         for cell in sheet.iter_rows(min_row=2):
             for item in cell:
                 if isinstance(item.value, str):

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from responses import services
 from responses.models import Statement
-from responses.services import FacilitationRefused
+from responses.services import FacilitationRefused, ParticipationRefused
 from sessions.models import PlenarySession
 from sessions.selectors import clustering_for, session_for
 from sessions.views import session_view
@@ -72,7 +72,7 @@ def session_cards(request: HttpRequest, session: PlenarySession) -> HttpResponse
                 use=use,
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
-        except FacilitationRefused as refusal:
+        except ParticipationRefused as refusal:  # FacilitationRefused or a text refusal
             form.add_error("text", refusal.message)
         else:
             messages.success(request, _("Card saved. Type the next one."))
@@ -113,7 +113,7 @@ def _clustering_action(action):
     def view(request: HttpRequest, session: PlenarySession) -> HttpResponse:
         try:
             message, anchor = action(request, session)
-        except FacilitationRefused as refusal:
+        except ParticipationRefused as refusal:  # FacilitationRefused or a text refusal
             messages.error(request, refusal.message)
             anchor = ""
         else:
