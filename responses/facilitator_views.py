@@ -9,7 +9,7 @@ import uuid
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -66,7 +66,7 @@ def session_cards(request: HttpRequest, session: PlenarySession) -> HttpResponse
     if request.method == "POST" and form.is_valid():
         text, use = split_use_mark(form.cleaned_data["text"])
         try:
-            services.card_enter(
+            submission = services.card_enter(
                 session=session,
                 text=text,
                 use=use,
@@ -75,8 +75,22 @@ def session_cards(request: HttpRequest, session: PlenarySession) -> HttpResponse
         except ParticipationRefused as refusal:  # FacilitationRefused or a text refusal
             form.add_error("text", refusal.message)
         else:
+            if "application/json" in request.headers.get("Accept", ""):
+                statement = submission.statement
+                return JsonResponse(
+                    {
+                        "status": "saved",
+                        "text": statement.text,
+                        "use": statement.use,
+                        "use_label": str(statement.get_use_display()) if statement.use else "",
+                    },
+                    status=201 if submission.created else 200,
+                )
             messages.success(request, _("Card saved. Type the next one."))
             return redirect("workshop_sessions:session_cards", session.workshop_id, session.pk)
+    if form.errors and "application/json" in request.headers.get("Accept", ""):
+        errors = " ".join(error for errors in form.errors.values() for error in errors)
+        return JsonResponse({"status": "refused", "error": errors}, status=400)
     recent = Statement.objects.filter(session=session, source=Statement.Source.CARD).order_by(
         "-created_at", "-pk"
     )
@@ -157,13 +171,17 @@ def categories_renumber(request, session):
 
 @_clustering_action
 def statements_move(request, session):
-    target = request.POST.get("category", "")
-    moved = services.statements_categorise(
-        session=session,
-        statement_ids=_ids(request.POST.getlist("statement")),
-        category_id=_optional_id(target),
+    ids = _ids(request.POST.getlist("statement"))
+    # Come back to where the statement was, so working down a list needs no scrolling back.
+    origin = (
+        Statement.objects.filter(session=session, pk__in=ids[:1])
+        .values_list("category_id", flat=True)
+        .first()
     )
-    anchor = f"category-{target}" if target else "uncategorised"
+    moved = services.statements_categorise(
+        session=session, statement_ids=ids, category_id=_optional_id(request.POST.get("category"))
+    )
+    anchor = f"category-{origin}" if origin else "uncategorised"
     return _("%(count)d statement(s) moved.") % {"count": moved}, anchor
 
 

@@ -130,6 +130,9 @@ def session_page(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _join_step(request: HttpRequest, session: PlenarySession, token: str | None) -> HttpResponse:
+    if session.phase == Phase.CLOSED:
+        # Joining now would only change a finished workshop's attendance.
+        return render(request, "responses/join_session.html", {"session": session, "closed": True})
     form = ProfileForm(request.POST if "profile" in request.POST else None)
     if request.method == "POST" and ("anonymous" in request.POST or form.is_valid()):
         verdict = rate_limit_hit(limit=_limits()[1], subject=session.pk)

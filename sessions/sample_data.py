@@ -740,7 +740,7 @@ def sample_data_load(*, with_demo_accounts: bool, reset: bool = False) -> Sample
         purpose=PlenarySession.Purpose.VALUES,
         phase=closed,
         phase_changed_at=_at(state_day, time(9, 25)),
-        results_revealed=True,
+        results_revealed=False,  # the values were not voted on at the state workshop
     )
     state_concerns = PlenarySession.objects.create(
         workshop=state,

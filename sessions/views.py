@@ -145,6 +145,11 @@ def session_move(request: HttpRequest, session: PlenarySession) -> HttpResponse:
     direction = request.POST.get("direction", "")
     if direction in ("up", "down"):
         services.session_move(session=session, direction=direction)
+        messages.success(
+            request,
+            _("“%(title)s” is now number %(position)d.")
+            % {"title": session.title, "position": session.position},
+        )
     return redirect(f"{session.workshop.get_absolute_url()}#session-{session.pk}")
 
 

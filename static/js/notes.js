@@ -15,7 +15,7 @@
   const status = document.getElementById("note-status");
   const strings = form.dataset;
   const storageKey = "ctg:notes:" + window.location.pathname;
-  const DELAY_MS = 800;
+  const DELAY_MS = 3000;  // a revision per pause, not per word; the device keeps every keystroke
 
   let timer = null;
   let saving = false;

@@ -134,6 +134,7 @@
     change.className = "btn btn-sm btn-outline-dark";
     change.href = statement.edit_url;
     change.textContent = text.change;
+    change.appendChild(hiddenLabel(statement.text));
     const withdraw = document.createElement("form");
     withdraw.method = "post";
     withdraw.action = statement.withdraw_url;
@@ -145,10 +146,19 @@
     button.type = "submit";
     button.className = "btn btn-sm btn-outline-danger";
     button.textContent = text.withdraw;
+    button.appendChild(hiddenLabel(statement.text));
     withdraw.append(token, button);
     actions.append(change, withdraw);
     node.appendChild(actions);
     list.appendChild(node);
+  }
+
+  function hiddenLabel(cardText) {
+    // Screen readers hear which card a button acts on.
+    const span = document.createElement("span");
+    span.className = "visually-hidden";
+    span.textContent = " " + (cardText.length > 40 ? cardText.slice(0, 39) + "…" : cardText);
+    return span;
   }
 
   async function post(item) {
@@ -306,6 +316,20 @@
     });
   }
 
+  // Writing has ended but something typed was never sent: show it rather than lose it.
+  const unsent = document.getElementById("unsent-draft");
+  if (!form && unsent) {
+    const draft = store.get("draft", null);
+    if (draft && draft.text && draft.text.trim()) {
+      unsent.querySelector("textarea").value = draft.text;
+      unsent.hidden = false;
+      document.getElementById("unsent-discard").addEventListener("click", () => {
+        store.set("draft", { text: "", use: "", key: "" });
+        unsent.hidden = true;
+      });
+    }
+  }
+
   renderOutbox(outbox());
   window.addEventListener("online", flush);
   flush();
@@ -339,13 +363,20 @@
   }
 
   // --- Dots: keep keyboard focus on the updated panel ---------------------------------------
-  // The pressed button is replaced by the update, so focus would fall back to the page start.
+  // The pressed button is replaced by the update: put focus back on the same category's button
+  // (the dots-left line is a live region, so the new count is announced anyway), or on the
+  // refusal message when there is one.
+  let lastCategory = null;
+  document.body.addEventListener("htmx:beforeRequest", (event) => {
+    const field = event.detail.elt && event.detail.elt.querySelector("input[name=category]");
+    lastCategory = field ? field.value : null;
+  });
   document.body.addEventListener("htmx:afterSettle", () => {
-    const active = document.activeElement;
-    if (active && active !== document.body && active.isConnected) {
-      return;
-    }
-    const target = document.getElementById("dot-message") || document.getElementById("dots-left");
+    const message = document.getElementById("dot-message");
+    const again = lastCategory
+      ? document.querySelector('form[data-category="' + lastCategory + '"] button[value=place]')
+      : null;
+    const target = message || again || document.getElementById("dots-left");
     if (target) {
       target.focus();
     }

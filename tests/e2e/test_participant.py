@@ -183,9 +183,11 @@ def test_page_follows_the_phase_and_four_dots_are_placed_fifth_refused(
     expect(page.get_by_role("heading", name="Place your dots")).to_be_visible(timeout=8_000)
     expect(page.locator("#dots-left")).to_contain_text("You have 4 of 4 dots left.")
 
-    for name in CONCERNS[:4]:
+    for placed, name in enumerate(CONCERNS[:4], start=1):
         page.get_by_role("button", name=f"Place a dot on {name}").click()
-        expect(page.locator("#dots-left")).to_be_focused()
+        expect(page.locator("#dots-left")).to_contain_text(f"You have {4 - placed} of 4 dots left.")
+        # focus stays where the participant was, for the next Tab
+        expect(page.get_by_role("button", name=f"Place a dot on {name}")).to_be_focused()
     expect(page.locator("#dots-left")).to_contain_text("You have 0 of 4 dots left.")
     page.get_by_role("button", name=f"Place a dot on {CONCERNS[4]}").click()
     message = page.get_by_role("alert")
@@ -222,3 +224,17 @@ def test_participant_takes_part_without_javascript(session, browser, live_server
         assert Dot.objects.get().category.name == CONCERNS[0]
     finally:
         context.close()
+
+
+def test_text_typed_when_writing_ends_is_shown_not_lost(session, open_browser):
+    page = open_browser(viewport=PHONE).page
+    join(page, session)
+    page.get_by_label("Your answer").fill("I was still typing this")
+    session_phase_set(session=session, phase="clustering")
+    unsent = page.get_by_label("Your unsent text")
+    expect(unsent).to_have_value("I was still typing this", timeout=8_000)
+    page.get_by_role("button", name="I have copied it: remove").click()
+    expect(page.get_by_role("region", name="Writing ended before you sent this")).to_be_hidden()
+    page.reload()
+    expect(page.get_by_label("Your unsent text")).to_be_hidden()
+    assert not Statement.objects.exists()

@@ -433,3 +433,12 @@ def test_join_screen_is_for_the_workshops_facilitators(client, facilitator, othe
     response = client.get(url)
     assert response.context["join_url"] == f"http://testserver/s/{session.join_code}/"
     assert session.join_code in response.content.decode()
+
+
+def test_a_closed_session_takes_no_new_participants(client):
+    session = PlenarySessionFactory(phase="closed")
+    page = client.get(session_url(session))
+    assert page.context["closed"] is True
+    assert b"Join anonymously" not in page.content
+    client.post(session_url(session), {"anonymous": "1"})
+    assert not Participant.objects.exists()
