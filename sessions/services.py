@@ -62,7 +62,19 @@ def session_phase_set(*, session: PlenarySession, phase: str) -> PlenarySession:
         session.phase = phase
         session.phase_changed_at = timezone.now()
         session.save(update_fields=["phase", "phase_changed_at"])
+    if phase in LIVE_PHASES:
+        # A planned workshop whose session opens is now running.
+        Workshop.objects.filter(pk=session.workshop_id, status=Workshop.Status.PLANNED).update(
+            status=Workshop.Status.RUNNING
+        )
     return session
+
+
+LIVE_PHASES = (
+    PlenarySession.Phase.COLLECTING,
+    PlenarySession.Phase.CLUSTERING,
+    PlenarySession.Phase.VOTING,
+)
 
 
 @transaction.atomic

@@ -105,3 +105,15 @@ def test_a_made_up_base_revision_is_treated_as_a_conflict_not_an_error():
     assert saved.revision.number == 2
     assert saved.revision.based_on is None
     assert saved.conflict_with.number == 1
+
+
+def test_opening_a_session_marks_a_planned_workshop_running():
+    from sessions.services import session_phase_set
+
+    session = PlenarySessionFactory(workshop=WorkshopFactory(status="planned"))
+    session_phase_set(session=session, phase="draft")
+    session.workshop.refresh_from_db()
+    assert session.workshop.status == "planned"
+    session_phase_set(session=session, phase="collecting")
+    session.workshop.refresh_from_db()
+    assert session.workshop.status == "running"
