@@ -1,4 +1,4 @@
-"""A strict Content-Security-Policy for every response.
+"""Site-wide middleware: a strict Content-Security-Policy, and input without NUL characters.
 
 Django 5.2 has no built-in CSP, and the policy is small and fixed, so a few lines here beat a
 dependency. Pages carry no inline script or style: all of it is served from /static/.
@@ -7,7 +7,7 @@ dependency. Pages carry no inline script or style: all of it is served from /sta
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 
 POLICY = "; ".join(
     [
@@ -39,3 +39,30 @@ class ContentSecurityPolicyMiddleware:
             )
             response.headers.setdefault(header, POLICY)
         return response
+
+
+class NullCharacterMiddleware:
+    """Drop NUL characters from query strings and form data before anything reads them.
+
+    No keyboard types one, PostgreSQL cannot store one (and refuses a query that mentions one),
+    and the text normaliser would drop it anyway; removing it here keeps every view and form
+    safe without each checking.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        for name in ("GET", "POST"):
+            data = getattr(request, name)
+            if any(
+                "\x00" in key or any("\x00" in v for v in values) for key, values in data.lists()
+            ):
+                cleaned = QueryDict(mutable=True)
+                for key, values in data.lists():
+                    cleaned.setlist(
+                        key.replace("\x00", ""), [v.replace("\x00", "") for v in values]
+                    )
+                cleaned._mutable = False
+                setattr(request, name, cleaned)
+        return self.get_response(request)

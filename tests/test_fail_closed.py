@@ -68,3 +68,18 @@ def test_tracebacks_stay_on_the_records_line():
     assert "\n" not in text
     assert text.startswith("failed\\nTraceback (most recent call last):\\n")
     assert text.endswith("ValueError: bad\\nvalue")
+
+
+@pytest.mark.django_db
+def test_nul_characters_are_dropped_from_every_form(client):
+    from responses.models import Category
+    from tests.factories import PlenarySessionFactory, WorkshopFactory
+
+    facilitator = UserFactory(role="facilitator")
+    session = PlenarySessionFactory(workshop=WorkshopFactory(facilitators=[facilitator]))
+    client.force_login(facilitator)
+    url = reverse("workshop_sessions:category_create", args=[session.workshop_id, session.pk])
+    response = client.post(url, {"name": "Secu\x00rity", "description": "a\x00b"})
+    assert response.status_code == 302
+    assert list(Category.objects.values_list("name", "description")) == [("Security", "ab")]
+    assert client.get(reverse("responses:join"), {"code": "AB\x00C"}).status_code == 200
