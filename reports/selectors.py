@@ -113,17 +113,29 @@ def _attendance(phase: ProjectPhase) -> dict[int, tuple[int, int]]:
 
 
 def _categories(phase: ProjectPhase) -> dict[int, list[Category]]:
+    # Two correlated subqueries (each an index lookup per category) rather than a join and
+    # GROUP BY: a join of statements and dots would multiply rows and, over a large archive,
+    # took seconds where this takes milliseconds (bench/report_archive.py).
+    # order_by() clears the models' default ordering, whose joins would otherwise run per row.
     votes = (
         Dot.objects.filter(category=OuterRef("pk"))
+        .order_by()
         .values("category")
         .annotate(total=Sum("count"))
         .values("total")
+    )
+    statements = (
+        Statement.objects.filter(category=OuterRef("pk"), hidden=False)
+        .order_by()
+        .values("category")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
     categories = (
         Category.objects.filter(session__workshop__phase=phase)
         .annotate(
             votes=Coalesce(Subquery(votes, output_field=IntegerField()), Value(0)),
-            statement_count=Count("statements", filter=Q(statements__hidden=False)),
+            statement_count=Coalesce(Subquery(statements, output_field=IntegerField()), Value(0)),
         )
         .order_by("session_id", "reference_number")
     )
