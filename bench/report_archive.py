@@ -177,7 +177,8 @@ def counts() -> dict:
 def write_doc(result: dict) -> None:
     archive = result["archive"]
     rows = [
-        "| phase | workshops | queries | report build, median (min–max) | raw SQL, median | ratio |",
+        "| phase | workshops | queries | report build, median (min–max) | raw SQL, median "
+        "| ratio |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for case in result["cases"]:
@@ -263,7 +264,9 @@ def main() -> int:
         connection.close()
         result = {
             "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-            "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
+            "machine": (
+                f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
+            ),
             "postgres": postgres,
             "fill_seconds": fill_seconds,
             "archive": archive,
