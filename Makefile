@@ -15,7 +15,7 @@ help:
 	@echo "make lint    ruff check and format check, missing migrations"
 	@echo "make format  format the code with ruff"
 	@echo "make vendor  re-pin the front-end assets in static/vendor/ from the npm registry"
-	@echo "make bench   the participant burst on PostgreSQL, Redis and gunicorn (docs/performance.md)"
+	@echo "make bench   the participant burst and the report over a large archive (docs/performance.md)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is needed, found " + sys.version.split()[0])'
@@ -69,6 +69,7 @@ $(BENCH_VENV)/.installed: bench/requirements.txt | $(BENCH_VENV)/bin/python
 
 bench: $(VENV)/.installed $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python bench/burst.py
+	$(BIN)/python bench/report_archive.py
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles build *.egg-info .pytest_cache .ruff_cache

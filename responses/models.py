@@ -71,7 +71,8 @@ class Participant(models.Model):
     class Meta:
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
-        ordering = ["workshop", "joined_at", "pk"]
+        # Ordering by the foreign key's id, not the related model: no join on every query.
+        ordering = ["workshop_id", "joined_at", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["workshop", "token"], name="participant_token_unique_in_workshop"
@@ -118,7 +119,7 @@ class Category(models.Model):
     class Meta:
         verbose_name = _("category")
         verbose_name_plural = _("categories")
-        ordering = ["session", "reference_number"]
+        ordering = ["session_id", "reference_number"]
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "reference_number"], name="category_number_unique_in_session"
@@ -196,7 +197,7 @@ class Statement(models.Model):
     class Meta:
         verbose_name = _("statement")
         verbose_name_plural = _("statements")
-        ordering = ["session", "created_at", "pk"]
+        ordering = ["session_id", "created_at", "pk"]
         indexes = [
             models.Index(fields=["session", "hidden"], name="statement_session_hidden"),
             models.Index(fields=["participant", "session"], name="statement_participant"),
@@ -247,7 +248,7 @@ class Dot(models.Model):
     class Meta:
         verbose_name = _("dot")
         verbose_name_plural = _("dots")
-        ordering = ["session", "category", "participant"]
+        ordering = ["session_id", "category_id", "participant_id"]
         indexes = [models.Index(fields=["session", "participant"], name="dot_session_participant")]
         constraints = [
             models.UniqueConstraint(

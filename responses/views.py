@@ -325,7 +325,6 @@ def dot_change(request: HttpRequest, session, participant) -> HttpResponse:
         except ParticipationRefused as refusal:
             error = refusal.message
     if request.htmx:
-        session.refresh_from_db()
         return render(
             request,
             "responses/_ballot.html",

@@ -185,7 +185,8 @@ class PlenarySession(models.Model):
     class Meta:
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
-        ordering = ["workshop", "position"]
+        # Ordering by the foreign key's id, not the related model: no join on every query.
+        ordering = ["workshop_id", "position"]
         constraints = [
             models.UniqueConstraint(
                 fields=["workshop", "position"], name="session_position_unique_in_workshop"
@@ -243,7 +244,7 @@ class NoteRevision(models.Model):
     class Meta:
         verbose_name = _("note revision")
         verbose_name_plural = _("note revisions")
-        ordering = ["session", "-number"]
+        ordering = ["session_id", "-number"]
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "number"], name="note_revision_number_unique"

@@ -1,0 +1,50 @@
+import time
+
+import pytest
+from django.core.cache import caches
+from django.test import override_settings
+
+from responses import ratelimit
+from responses.ratelimit import Limit, rate_limit_hit
+
+REDIS = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/14",
+    }
+}
+
+
+def redis_available() -> bool:
+    try:
+        import redis
+
+        redis.Redis.from_url("redis://127.0.0.1:6379/14", socket_connect_timeout=1).ping()
+    except Exception:
+        return False
+    return True
+
+
+def test_limit_refuses_after_the_count_and_says_when_to_retry():
+    limit = Limit("test", 3, 60)
+    verdicts = [rate_limit_hit(limit=limit, subject="p1") for _ in range(4)]
+    assert [v.allowed for v in verdicts] == [True, True, True, False]
+    assert 0 < verdicts[-1].retry_after <= 60
+    assert rate_limit_hit(limit=limit, subject="p2").allowed  # another subject is not affected
+
+
+@pytest.mark.skipif(not redis_available(), reason="needs Redis on 127.0.0.1:6379")
+def test_limit_counts_in_redis_with_one_round_trip(monkeypatch):
+    with override_settings(CACHES=REDIS):
+        caches["default"].clear()
+        monkeypatch.setattr(ratelimit, "cache", caches["default"])
+        limit = Limit("redis", 2, 3600)
+        assert [rate_limit_hit(limit=limit, subject="x").allowed for _ in range(3)] == [
+            True,
+            True,
+            False,
+        ]
+        name = caches["default"].make_and_validate_key(f"rl:redis:x:{int(time.time()) // 3600}")
+        client = caches["default"]._cache.get_client(name)
+        assert 0 < client.ttl(name) <= 3601
+        caches["default"].clear()
