@@ -97,10 +97,17 @@ FROM responses_category c
 JOIN workshop_sessions_plenarysession s ON s.id = c.session_id
 JOIN workshop_sessions_workshop w ON w.id = s.workshop_id
 JOIN workshop_sessions_projectphase ph ON ph.id = w.phase_id
-LEFT JOIN (SELECT category_id, sum(count) AS votes FROM responses_dot GROUP BY category_id) v
-  ON v.category_id = c.id
+LEFT JOIN (
+  SELECT d.category_id, sum(d.count) AS votes
+  FROM responses_dot d
+  JOIN workshop_sessions_plenarysession ds ON ds.id = d.session_id
+  JOIN workshop_sessions_workshop dw ON dw.id = ds.workshop_id
+  JOIN workshop_sessions_projectphase dp ON dp.id = dw.phase_id
+  WHERE dp.slug = %(slug)s
+  GROUP BY d.category_id
+) v ON v.category_id = c.id
 LEFT JOIN responses_statement st ON st.category_id = c.id AND NOT st.hidden
-WHERE ph.slug = %s
+WHERE ph.slug = %(slug)s
 ORDER BY s.id, c.reference_number, st.created_at, st.id
 """
 
@@ -137,7 +144,7 @@ def measure(slug: str) -> dict:
 
     def raw() -> int:
         with connection.cursor() as cursor:
-            cursor.execute(RAW, [slug])
+            cursor.execute(RAW, {"slug": slug})
             return len(cursor.fetchall())
 
     report_build(phase=slug)  # warm caches, as a second visit would
