@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so it sees the views' exceptions first.
+    "ctg_workshops.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "ctg_workshops.urls"

@@ -83,3 +83,22 @@ def test_nul_characters_are_dropped_from_every_form(client):
     assert response.status_code == 302
     assert list(Category.objects.values_list("name", "description")) == [("Security", "ab")]
     assert client.get(reverse("responses:join"), {"code": "AB\x00C"}).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "accept, kind", [("text/html", "text/html"), ("application/json", "application/json")]
+)
+def test_an_unreachable_database_answers_503_with_retry_after(accept, kind):
+    from django.db import OperationalError
+
+    client = Client(raise_request_exception=False)
+    with mock.patch(
+        "responses.views.session_for_code", side_effect=OperationalError("connection refused")
+    ):
+        response = client.get("/s/ABCDEF/", HTTP_ACCEPT=accept)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response["Content-Type"].startswith(kind)
+    assert "database" in response.content.decode()
+    assert "connection refused" not in response.content.decode()
