@@ -68,8 +68,13 @@ $(BENCH_VENV)/.installed: bench/requirements.txt | $(BENCH_VENV)/bin/python
 	@touch $@
 
 bench: $(VENV)/.installed $(BENCH_VENV)/.installed
-	$(BENCH_VENV)/bin/python bench/burst.py
-	$(BIN)/python bench/report_archive.py
+	@trap 'exit 130' INT TERM; status=0; \
+	set -x; \
+	$(BENCH_VENV)/bin/python bench/burst.py || status=1; \
+	$(BENCH_VENV)/bin/python bench/burst.py --outage || status=1; \
+	$(BENCH_VENV)/bin/python bench/sqlite_writers.py || status=1; \
+	$(BIN)/python bench/report_archive.py || status=1; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles build *.egg-info .pytest_cache .ruff_cache

@@ -1,17 +1,18 @@
 """The benchmark's database side, run with the project's virtualenv (it imports Django).
 
-    DJANGO_SETTINGS_MODULE=ctg_workshops.settings .venv/bin/python bench/scenario.py setup
+    DJANGO_SETTINGS_MODULE=ctg_workshops.settings .venv/bin/python bench/scenario.py setup [N]
     ... bench/scenario.py phase voting
     ... bench/scenario.py collect
 
 Each command prints one JSON object on stdout. burst.py calls it with the same environment as
-the gunicorn it starts (DATABASE_URL of the throwaway benchmark database), so nothing here
-touches any other database.
+the gunicorn it starts (DATABASE_URL of the throwaway benchmark database, or SQLITE_PATH of a
+temporary file for bench/sqlite_writers.py), so nothing here touches any other database.
 """
 
 import datetime
 import json
 import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -23,10 +24,12 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.contrib.auth import get_user_model  # noqa: E402
 from django.db.models import Sum  # noqa: E402
 
 from responses.models import Category, Dot, Participant, Statement  # noqa: E402
 from sessions.models import PlenarySession, ProjectPhase, Workshop  # noqa: E402
+from sessions.roles import user_grant_role  # noqa: E402
 from sessions.services import session_phase_set  # noqa: E402
 
 CATEGORY_NAMES = [
@@ -41,8 +44,12 @@ CATEGORY_NAMES = [
 ]
 
 
-def setup() -> dict:
-    """One phase, one state workshop, one session collecting, with eight categories."""
+def setup(facilitators: int) -> dict:
+    """One phase, one state workshop, one session collecting, with eight categories.
+
+    And ``facilitators`` accounts in the Facilitators group, assigned to the workshop, each
+    with a fresh random password (the database is thrown away after the run).
+    """
     phase = ProjectPhase.objects.create(
         title="Benchmark phase", slug="bench-phase", organisation="Benchmark"
     )
@@ -68,10 +75,19 @@ def setup() -> dict:
         for number, name in enumerate(CATEGORY_NAMES, start=1)
     ]
     session_phase_set(session=session, phase=PlenarySession.Phase.COLLECTING)
+    accounts = []
+    for number in range(1, facilitators + 1):
+        username, password = f"bench-facilitator-{number}", secrets.token_urlsafe(18)
+        user = get_user_model().objects.create_user(username=username, password=password)
+        user_grant_role(user=user, role="facilitator")
+        workshop.facilitators.add(user)
+        accounts.append({"username": username, "password": password})
     return {
         "code": session.join_code,
+        "workshop": workshop.pk,
         "session": session.pk,
         "categories": [category.pk for category in categories],
+        "facilitators": accounts,
     }
 
 
@@ -85,9 +101,9 @@ def collect() -> dict:
     """Everything the participants left in the database, for the loss and duplicate counts."""
     session = PlenarySession.objects.get(workshop__phase__slug="bench-phase")
     statements = [
-        {"key": str(key), "text": text, "token": token}
-        for key, text, token in Statement.objects.filter(session=session).values_list(
-            "idempotency_key", "text", "participant__token"
+        {"key": str(key), "text": text, "use": use, "token": token}
+        for key, text, use, token in Statement.objects.filter(session=session).values_list(
+            "idempotency_key", "text", "use", "participant__token"
         )
     ]
     dots = [
@@ -106,14 +122,14 @@ def collect() -> dict:
 
 def main(argv: list[str]) -> None:
     command = argv[1] if len(argv) > 1 else ""
-    if command == "setup":
-        result = setup()
+    if command == "setup" and len(argv) <= 3:
+        result = setup(int(argv[2]) if len(argv) == 3 else 0)
     elif command == "phase" and len(argv) == 3:
         result = phase(argv[2])
     elif command == "collect":
         result = collect()
     else:
-        sys.exit("usage: scenario.py setup | phase <phase> | collect")
+        sys.exit("usage: scenario.py setup [facilitators] | phase <phase> | collect")
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
 

@@ -99,7 +99,10 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
-        logger.warning("database unavailable: %s", type(exception).__name__)
+        # The first line of the driver's message ("connection refused", "database is locked")
+        # tells operators which failure it was; it holds no participant data.
+        detail = str(exception).splitlines()[0][:200] if str(exception) else ""
+        logger.warning("database unavailable: %s: %s", type(exception).__name__, detail)
         if "application/json" in request.headers.get("Accept", ""):
             response = JsonResponse(
                 {"status": "unavailable", "error": str(UNAVAILABLE_MESSAGE)}, status=503

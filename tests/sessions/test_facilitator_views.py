@@ -232,8 +232,8 @@ def test_board_query_count_is_fixed(client, mine, django_assert_num_queries, wor
     mine.results_revealed = True
     mine.save()
     fill(mine, worth)
-    # session (+workshop), groups, statements, counts, participants, tallies; plus auth
-    with django_assert_num_queries(8):
+    # session (+workshop), groups, statements, two counts, participants, tallies; plus auth
+    with django_assert_num_queries(9):
         response = client.get(url("session_board", mine))
     assert response.context["board"].statement_count == worth * 7
 
