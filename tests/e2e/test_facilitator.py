@@ -36,7 +36,9 @@ def test_facilitator_runs_a_session_from_plan_to_revealed_tallies(
 ):
     ProjectPhaseFactory(title="Exploratory Social Media Project — Phase I")
     dana = UserFactory(username="dana", role="facilitator", first_name="Dana", last_name="Lee")
-    desk = open_browser()
+    # A tall desktop window: dragging a statement then needs no scrolling, which real drag and
+    # drop in a headless browser does not survive reliably.
+    desk = open_browser(viewport={"width": 1280, "height": 2400})
     desk.login_as(dana)
     page = desk.page
 
@@ -111,6 +113,7 @@ def test_facilitator_runs_a_session_from_plan_to_revealed_tallies(
         item.get_by_role("button", name="Move").click()
         expect(page.get_by_text("1 statement(s) moved.")).to_be_visible()
     # The last one by drag and drop.
+    page.wait_for_load_state("load")
     page.locator(".clustering-statement", has_text="Faster answers between agencies").drag_to(
         page.locator(f"#category-{Category.objects.get(name='Collaboration').pk}"),
         source_position={"x": 12, "y": 12},  # on the text, not on the form controls
