@@ -72,6 +72,7 @@ bench: $(VENV)/.installed $(BENCH_VENV)/.installed
 	set -x; \
 	$(BENCH_VENV)/bin/python bench/burst.py || status=1; \
 	$(BENCH_VENV)/bin/python bench/burst.py --outage || status=1; \
+	$(BENCH_VENV)/bin/python bench/throughput.py || status=1; \
 	$(BENCH_VENV)/bin/python bench/sqlite_writers.py || status=1; \
 	$(BIN)/python bench/report_archive.py || status=1; \
 	exit $$status
