@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from responses.models import STATEMENT_MAX_LENGTH, Participant, Statement
+from responses.models import STATEMENT_MAX_LENGTH, Participant
 from sessions.models import JOIN_CODE_LENGTH, PlenarySession
 
 
@@ -106,7 +106,3 @@ class StatementEditForm(forms.Form):
 class DotForm(forms.Form):
     category = forms.IntegerField(min_value=1)
     action = forms.ChoiceField(choices=[("place", "place"), ("remove", "remove")])
-
-
-def statement_initial(statement: Statement) -> dict:
-    return {"text": statement.text, "use": statement.use}

@@ -48,10 +48,6 @@ def workshops_visible_to(user: User) -> QuerySet[Workshop]:
     return Workshop.objects.none()
 
 
-def user_can_view_workshop(user: User, workshop: Workshop) -> bool:
-    return workshops_visible_to(user).filter(pk=workshop.pk).exists()
-
-
 @transaction.atomic
 def roles_ensure() -> tuple[Group, Group]:
     """Create both groups if missing and give Staff every permission on the project's models."""
