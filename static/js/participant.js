@@ -371,6 +371,28 @@
     const field = event.detail.elt && event.detail.elt.querySelector("input[name=category]");
     lastCategory = field ? field.value : null;
   });
+  // A refused dot change that is not a ballot (too many at once, or this browser has not
+  // joined) comes back as a 4xx with a plain-text reason: show it where the ballot's own
+  // messages appear.
+  document.body.addEventListener("htmx:responseError", (event) => {
+    const ballot = document.getElementById("ballot");
+    const reason = event.detail.xhr && event.detail.xhr.responseText;
+    if (!ballot || !reason) {
+      return;
+    }
+    let message = document.getElementById("dot-message");
+    if (!message) {
+      message = document.createElement("div");
+      message.id = "dot-message";
+      message.className = "alert alert-danger";
+      message.setAttribute("role", "alert");
+      message.tabIndex = -1;
+      ballot.querySelector("h2").after(message);
+    }
+    message.textContent = reason;
+    message.focus();
+  });
+
   document.body.addEventListener("htmx:afterSettle", () => {
     const message = document.getElementById("dot-message");
     const again = lastCategory

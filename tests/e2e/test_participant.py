@@ -238,3 +238,19 @@ def test_text_typed_when_writing_ends_is_shown_not_lost(session, open_browser):
     page.reload()
     expect(page.get_by_label("Your unsent text")).to_be_hidden()
     assert not Statement.objects.exists()
+
+
+def test_a_refused_dot_that_is_not_a_ballot_still_shows_its_reason(session, open_browser, settings):
+    settings.PARTICIPANT_WRITES_PER_MINUTE = 2
+    page = open_browser(viewport=PHONE).page
+    join(page, session)
+    session_phase_set(session=session, phase="voting")
+    expect(page.get_by_role("heading", name="Place your dots")).to_be_visible(timeout=8_000)
+    for placed, name in enumerate(CONCERNS[:2], start=1):
+        page.get_by_role("button", name=f"Place a dot on {name}").click()
+        expect(page.locator("#dots-left")).to_contain_text(f"You have {4 - placed} of 4 dots left.")
+    page.get_by_role("button", name=f"Place a dot on {CONCERNS[2]}").click()
+    message = page.get_by_role("alert")
+    expect(message).to_contain_text("That was a lot at once")
+    expect(message).to_be_focused()
+    assert Dot.objects.count() == 2
