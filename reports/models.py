@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sessions.models import ProjectPhase
@@ -27,6 +28,14 @@ class ReportNarrative(models.Model):
     )
     concluding_remarks = models.TextField(_("concluding remarks"), blank=True)
     appendix_c = models.TextField(_("Appendix C: project description"), blank=True)
+    suppress_below = models.PositiveSmallIntegerField(
+        _("suppress groups smaller than"),
+        default=0,
+        help_text=_(
+            "A workshop with fewer participants than this shows no counts and no quotes in the "
+            "report, so nobody in a very small group can be recognised. 0 shows everything."
+        ),
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -84,3 +93,51 @@ class ReportExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phase} · {self.format} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ImportBatch(models.Model):
+    """One records file brought in: checked first, imported on confirmation, kept as a record.
+
+    The file's bytes are kept only until it is imported or discarded (it may hold personal data);
+    the counts and problems found stay as the record of what was done.
+    """
+
+    class Status(models.TextChoices):
+        CHECKED = "checked", _("Checked, waiting for confirmation")
+        INVALID = "invalid", _("Has problems, nothing imported")
+        IMPORTED = "imported", _("Imported")
+        DISCARDED = "discarded", _("Discarded")
+
+    filename = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size_bytes = models.PositiveIntegerField(_("size in bytes"))
+    content = models.BinaryField(_("file"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    summary = models.JSONField(
+        _("summary"), default=dict, blank=True, help_text=_("Rows per sheet: new and present.")
+    )
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("imported or discarded"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("records import")
+        verbose_name_plural = _("records imports")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["checked", "invalid", "imported", "discarded"]),
+                name="import_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} · {self.get_status_display()}"

@@ -8,9 +8,10 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sessions.models import PlenarySession, Workshop
+from sessions.models import PlenarySession, Workshop, new_reference
 
 STATEMENT_MAX_LENGTH = 500
 
@@ -34,6 +35,10 @@ def new_participant_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def new_participant_reference() -> str:
+    return new_reference("p")
+
+
 class Participant(models.Model):
     """Someone taking part in a workshop, anonymous unless they choose to say who they are.
 
@@ -53,6 +58,12 @@ class Participant(models.Model):
     token = models.CharField(
         _("browser token"), max_length=64, default=new_participant_token, editable=False
     )
+    reference = models.SlugField(
+        _("reference"),
+        max_length=64,
+        default=new_participant_reference,
+        help_text=_("Names the participant in records files, without saying who they are."),
+    )
     name = models.CharField(_("name"), max_length=200, blank=True)
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
     level_of_government = models.CharField(
@@ -66,7 +77,14 @@ class Participant(models.Model):
         help_text=_("Names appear in reports and exports only with this consent."),
     )
     consent_recorded_at = models.DateTimeField(_("consent recorded"), null=True, blank=True)
-    joined_at = models.DateTimeField(_("joined"), auto_now_add=True)
+    # Defaults rather than auto_now(_add), so an import can restore the original times.
+    joined_at = models.DateTimeField(_("joined"), default=timezone.now)
+    erased_at = models.DateTimeField(
+        _("identity erased"),
+        null=True,
+        blank=True,
+        help_text=_("When the participant's identity was erased; their statements and dots stay."),
+    )
 
     class Meta:
         verbose_name = _("participant")
@@ -76,6 +94,9 @@ class Participant(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["workshop", "token"], name="participant_token_unique_in_workshop"
+            ),
+            models.UniqueConstraint(
+                fields=["workshop", "reference"], name="participant_reference_unique_in_workshop"
             ),
             models.CheckConstraint(
                 condition=Q(level_of_government__in=["", "federal", "state", "local", "other"]),
@@ -191,7 +212,7 @@ class Statement(models.Model):
     )
     hidden = models.BooleanField(_("hidden"), default=False)
     hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -243,7 +264,7 @@ class Dot(models.Model):
         Participant, on_delete=models.CASCADE, related_name="dots", verbose_name=_("participant")
     )
     count = models.PositiveSmallIntegerField(_("dots"), default=1)
-    placed_at = models.DateTimeField(_("placed"), auto_now=True)
+    placed_at = models.DateTimeField(_("placed"), default=timezone.now)
 
     class Meta:
         verbose_name = _("dot")
@@ -264,3 +285,43 @@ class Dot(models.Model):
 
     def clean(self) -> None:
         validate_within_session(self)
+
+
+class PaperDotTally(models.Model):
+    """The dots counted on a paper wall chart for one category: a total, not individual voters.
+
+    Kept apart from ``Dot`` so reports and exports can always tell counted paper dots from dots
+    placed one by one; the report's votes for a category are the sum of both.
+    """
+
+    session = models.ForeignKey(
+        PlenarySession,
+        on_delete=models.CASCADE,
+        related_name="paper_tallies",
+        verbose_name=_("session"),
+    )
+    category = models.OneToOneField(
+        Category, on_delete=models.CASCADE, related_name="paper_tally", verbose_name=_("category")
+    )
+    count = models.PositiveIntegerField(_("paper dots"))
+    note = models.CharField(
+        _("note"), max_length=300, blank=True, help_text=_("E.g. who counted and from what.")
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("paper dot total")
+        verbose_name_plural = _("paper dot totals")
+        ordering = ["session_id", "category_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(count__gte=0, count__lte=100000), name="paper_tally_count_in_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} × {self.category} (paper)"
+
+    def clean(self) -> None:
+        if self.category_id and self.category.session_id != self.session_id:
+            raise ValidationError({"category": _("The category belongs to another session.")})

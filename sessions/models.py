@@ -18,6 +18,15 @@ def new_join_code() -> str:
     return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
 
 
+def new_reference(prefix: str) -> str:
+    """A short random reference for a record, e.g. "w-k7d2m9qa", used in records files."""
+    return prefix + "-" + "".join(secrets.choice(JOIN_CODE_ALPHABET.lower()) for _ in range(8))
+
+
+def new_workshop_reference() -> str:
+    return new_reference("w")
+
+
 class ProjectPhase(models.Model):
     """A phase of a project, e.g. "Exploratory Social Media Project — Phase I".
 
@@ -74,6 +83,13 @@ class Workshop(models.Model):
         verbose_name=_("project phase"),
     )
     title = models.CharField(_("title"), max_length=200)
+    reference = models.SlugField(
+        _("reference"),
+        max_length=64,
+        unique=True,
+        default=new_workshop_reference,
+        help_text=_("Names the workshop in records files (import and export)."),
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     date = models.DateField(_("date"))
     start_time = models.TimeField(_("start time"), null=True, blank=True)
@@ -239,7 +255,8 @@ class NoteRevision(models.Model):
         related_name="+",
         verbose_name=_("author"),
     )
-    created_at = models.DateTimeField(_("saved"), auto_now_add=True)
+    # A default rather than auto_now_add, so an import can restore the original time.
+    created_at = models.DateTimeField(_("saved"), default=timezone.now)
 
     class Meta:
         verbose_name = _("note revision")
@@ -258,3 +275,90 @@ class NoteRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session} — rev. {self.number}"
+
+
+class AuditEvent(models.Model):
+    """One change to a workshop's records: who changed which statement, category or note, when.
+
+    Events name their actor by a link (a user or a participant), never by a copy of a name, so
+    erasing a participant's identity leaves nothing of it in the history.
+    """
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("created")
+        CHANGED = "changed", _("changed")
+        MOVED = "moved", _("moved")
+        MERGED = "merged", _("merged")
+        SPLIT = "split", _("split")
+        RENUMBERED = "renumbered", _("renumbered")
+        HIDDEN = "hidden", _("hidden")
+        RESTORED = "restored", _("restored")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+        DELETED = "deleted", _("deleted")
+        IMPORTED = "imported", _("imported")
+        ERASED = "erased", _("identity erased")
+        EXPORTED = "exported", _("data exported")
+
+    class Target(models.TextChoices):
+        STATEMENT = "statement", _("statement")
+        CATEGORY = "category", _("category")
+        NOTE = "note", _("note")
+        PARTICIPANT = "participant", _("participant")
+        PAPER_DOTS = "paper_dots", _("paper dot total")
+        WORKSHOP = "workshop", _("workshop")
+
+    workshop = models.ForeignKey(
+        Workshop, on_delete=models.CASCADE, related_name="audit_events", verbose_name=_("workshop")
+    )
+    session = models.ForeignKey(
+        PlenarySession,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        verbose_name=_("session"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by user"),
+    )
+    actor_participant = models.ForeignKey(
+        "responses.Participant",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by participant"),
+    )
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    target = models.CharField(_("record"), max_length=16, choices=Target.choices)
+    target_id = models.PositiveBigIntegerField(_("record id"))
+    changes = models.JSONField(
+        _("changes"),
+        default=dict,
+        blank=True,
+        help_text=_("Each changed field with its value before and after."),
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("history event")
+        verbose_name_plural = _("history")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["workshop", "-created_at"], name="audit_workshop_created"),
+            models.Index(fields=["target", "target_id"], name="audit_target"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(actor__isnull=True) | Q(actor_participant__isnull=True),
+                name="audit_one_actor",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_target_display()} {self.target_id} {self.get_action_display()}"
