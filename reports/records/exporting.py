@@ -1,0 +1,300 @@
+"""The records of a phase, or of everything, as the rows of the records layout.
+
+Rows name records by their natural keys (phase short name, workshop reference, session position,
+category number, participant reference, statement key), never by database ids, and come in an
+order fixed by those keys: exporting, importing into an empty database and exporting again gives
+identical files. Names, roles and e-mail addresses are written only for participants who
+consented to be named.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from django.utils.translation import gettext_lazy as _
+
+from reports.models import ReportNarrative
+from reports.records.files import csv_zip_bytes, workbook_bytes
+from reports.records.layout import LAYOUT_VERSION, NARRATIVE_COLUMNS, SHEETS
+from responses.models import Category, Dot, PaperDotTally, Participant, Statement
+from sessions.models import NoteRevision, PlenarySession, ProjectPhase, Workshop
+
+Row = tuple[object, ...]
+
+
+def cell(value: object) -> object:
+    """A value as written in a records file: text, a whole number, or None for empty."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.isoformat(timespec="seconds" if value.second else "minutes")
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return text or None
+
+
+def _row(*values: object) -> Row:
+    return tuple(cell(value) for value in values)
+
+
+def records_tables(*, phase: ProjectPhase | None = None) -> dict[str, list[Row]]:
+    """Every sheet's rows for one phase, or for all phases when ``phase`` is None.
+
+    Eleven queries, whatever the number of records.
+    """
+    phases = ProjectPhase.objects.order_by("slug")
+    workshops = Workshop.objects.select_related("phase").prefetch_related("facilitators")
+    if phase is not None:
+        phases = phases.filter(pk=phase.pk)
+        workshops = workshops.filter(phase=phase)
+    in_scope = {"workshop__in": workshops.values("pk")}
+    session_scope = {"session__workshop__in": workshops.values("pk")}
+
+    narratives = {n.phase_id: n for n in ReportNarrative.objects.filter(phase__in=phases)}
+    workshop_list = sorted(
+        workshops, key=lambda w: (w.phase.slug, w.date, w.start_time or time.min, w.reference)
+    )
+    order = {w.pk: index for index, w in enumerate(workshop_list)}
+    reference = {w.pk: w.reference for w in workshop_list}
+    sessions = sorted(
+        PlenarySession.objects.filter(**in_scope), key=lambda s: (order[s.workshop_id], s.position)
+    )
+    session_place = {s.pk: (order[s.workshop_id], s.position) for s in sessions}
+    session_keys = {s.pk: (reference[s.workshop_id], s.position) for s in sessions}
+
+    def in_session(session_id: int) -> tuple:
+        return session_keys[session_id]
+
+    participants = sorted(
+        Participant.objects.filter(**in_scope),
+        key=lambda p: (order[p.workshop_id], p.joined_at, p.reference),
+    )
+    participant_ref = {p.pk: p.reference for p in participants}
+    categories = sorted(
+        Category.objects.filter(**session_scope).select_related(
+            "presented_from__session__workshop"
+        ),
+        key=lambda c: (session_place[c.session_id], c.reference_number),
+    )
+    number = {c.pk: c.reference_number for c in categories}
+    statements = sorted(
+        Statement.objects.filter(**session_scope),
+        key=lambda s: (session_place[s.session_id], s.created_at, str(s.idempotency_key)),
+    )
+    dots = sorted(
+        Dot.objects.filter(**session_scope),
+        key=lambda d: (
+            session_place[d.session_id],
+            number[d.category_id],
+            participant_ref[d.participant_id],
+        ),
+    )
+    paper = sorted(
+        PaperDotTally.objects.filter(**session_scope),
+        key=lambda t: (session_place[t.session_id], number[t.category_id]),
+    )
+    notes = sorted(
+        NoteRevision.objects.filter(**session_scope).select_related("author"),
+        key=lambda n: (session_place[n.session_id], n.number),
+    )
+
+    def narrative_values(phase_row: ProjectPhase) -> list[object]:
+        narrative = narratives.get(phase_row.pk)
+        values = [getattr(narrative, c.name, "") if narrative else "" for c in NARRATIVE_COLUMNS]
+        return [*values, narrative.suppress_below if narrative else 0]
+
+    def named(p: Participant, value: str) -> str:
+        return value if p.consent_to_be_named and p.erased_at is None else ""
+
+    tables: dict[str, list[Row]] = {
+        "phases": [
+            _row(
+                p.slug,
+                p.title,
+                p.subtitle,
+                p.organisation,
+                p.starts_on,
+                p.ends_on,
+                *narrative_values(p),
+            )
+            for p in phases
+        ],
+        "workshops": [
+            _row(
+                w.reference,
+                w.phase.slug,
+                w.title,
+                w.kind,
+                w.date,
+                w.start_time,
+                w.end_time,
+                w.venue,
+                w.description,
+                w.status,
+                w.attendance_people,
+                w.attendance_organisations,
+                ", ".join(sorted(user.get_username() for user in w.facilitators.all())),
+            )
+            for w in workshop_list
+        ],
+        "sessions": [
+            _row(
+                reference[s.workshop_id],
+                s.position,
+                s.title,
+                s.prompt,
+                s.purpose,
+                s.writing_minutes,
+                s.dots_per_participant,
+                s.dots_may_stack,
+                s.phase,
+                s.results_revealed,
+                s.join_code,
+                s.phase_changed_at,
+            )
+            for s in sessions
+        ],
+        "participants": [
+            _row(
+                reference[p.workshop_id],
+                p.reference,
+                named(p, p.name),
+                p.organisation,
+                p.level_of_government,
+                named(p, p.role),
+                named(p, p.email),
+                p.consent_to_be_named,
+                p.consent_recorded_at,
+                p.joined_at,
+                p.erased_at,
+            )
+            for p in participants
+        ],
+        "categories": [
+            _row(
+                *in_session(c.session_id),
+                c.reference_number,
+                c.name,
+                c.description,
+                *(
+                    (
+                        c.presented_from.session.workshop.reference,
+                        c.presented_from.session.position,
+                        c.presented_from.reference_number,
+                    )
+                    if c.presented_from_id
+                    else (None, None, None)
+                ),
+            )
+            for c in categories
+        ],
+        "statements": [
+            _row(
+                *in_session(s.session_id),
+                str(s.idempotency_key),
+                s.text,
+                s.use,
+                s.source,
+                number.get(s.category_id),
+                participant_ref.get(s.participant_id),
+                s.hidden,
+                s.hidden_reason,
+                s.created_at,
+            )
+            for s in statements
+        ],
+        "dots": [
+            _row(
+                *in_session(d.session_id),
+                number[d.category_id],
+                participant_ref[d.participant_id],
+                d.count,
+                d.placed_at,
+            )
+            for d in dots
+        ],
+        "paper_dots": [
+            _row(*in_session(t.session_id), number[t.category_id], t.count, t.note, t.recorded_at)
+            for t in paper
+        ],
+        "notes": [
+            _row(
+                *in_session(n.session_id),
+                n.number,
+                n.based_on,
+                n.text,
+                n.author.get_username() if n.author else None,
+                n.created_at,
+            )
+            for n in notes
+        ],
+    }
+    assert list(tables) == [sheet.name for sheet in SHEETS]  # noqa: S101 - layout and rows agree
+    return tables
+
+
+@dataclass(frozen=True)
+class RecordsFile:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "application/zip",
+}
+
+
+def readme_rows() -> list[list[str]]:
+    """The template's "read me" sheet: the layout, sheet by sheet and column by column."""
+    rows = [
+        [str(_("ctg-workshops records file, layout version %(v)d") % {"v": LAYOUT_VERSION})],
+        [str(_("Fill in the sheets you need; leave the others empty. docs/records.md explains."))],
+        [
+            str(
+                _(
+                    "Dates: YYYY-MM-DD; times: HH:MM; moments: YYYY-MM-DDTHH:MM:SSZ (UTC) or with "
+                    "an offset. Yes/no columns: yes or no. A text starting with = + - @ or ' is "
+                    "written with one more ' in front, which the import removes."
+                )
+            )
+        ],
+        [],
+        [str(_("Sheet")), str(_("Column")), str(_("What it holds"))],
+    ]
+    for sheet in SHEETS:
+        rows.append([sheet.name, "", str(sheet.help)])
+        for column in sheet.columns:
+            label = f"{column.name} *" if column.required else column.name
+            allowed = f" ({', '.join(c or '-' for c in column.choices)})" if column.choices else ""
+            rows.append(["", label, f"{column.help}{allowed}"])
+    rows.append([])
+    rows.append([str(_("* a value is needed in every row."))])
+    return rows
+
+
+def _file(stem: str, fmt: str, tables: dict[str, list[Row]], *, readme: bool) -> RecordsFile:
+    if fmt == "xlsx":
+        content = workbook_bytes(tables, readme=readme_rows() if readme else [])
+    elif fmt == "csv":
+        content = csv_zip_bytes(tables)
+    else:
+        raise ValueError(fmt)
+    extension = "xlsx" if fmt == "xlsx" else "zip"
+    return RecordsFile(f"{stem}.{extension}", CONTENT_TYPES[fmt], content)
+
+
+def records_export(*, phase: ProjectPhase | None = None, fmt: str) -> RecordsFile:
+    """A phase's records, or everything's, as an .xlsx or a ZIP of CSV files."""
+    stem = f"records-{phase.slug}" if phase is not None else "records-all"
+    return _file(stem, fmt, records_tables(phase=phase), readme=False)
+
+
+def records_template(*, fmt: str) -> RecordsFile:
+    """An empty records file: every sheet with its headings (and, in .xlsx, a "read me")."""
+    return _file("records-template", fmt, {sheet.name: [] for sheet in SHEETS}, readme=True)
