@@ -6,38 +6,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0002_report_export'),
+        ("reports", "0002_report_export"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reportnarrative',
-            name='suppress_below',
-            field=models.PositiveSmallIntegerField(default=0, help_text='A workshop with fewer participants than this shows no counts and no quotes in the report, so nobody in a very small group can be recognised. 0 shows everything.', verbose_name='suppress groups smaller than'),
+            model_name="reportnarrative",
+            name="suppress_below",
+            field=models.PositiveSmallIntegerField(
+                default=0,
+                help_text="A workshop with fewer participants than this shows no counts and no quotes in the report, so nobody in a very small group can be recognised. 0 shows everything.",
+                verbose_name="suppress groups smaller than",
+            ),
         ),
         migrations.CreateModel(
-            name='ImportBatch',
+            name="ImportBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('filename', models.CharField(max_length=255, verbose_name='file name')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
-                ('size_bytes', models.PositiveIntegerField(verbose_name='size in bytes')),
-                ('content', models.BinaryField(blank=True, null=True, verbose_name='file')),
-                ('status', models.CharField(choices=[('checked', 'Checked, waiting for confirmation'), ('invalid', 'Has problems, nothing imported'), ('imported', 'Imported'), ('discarded', 'Discarded')], max_length=16, verbose_name='status')),
-                ('summary', models.JSONField(blank=True, default=dict, help_text='Rows per sheet: new and present.', verbose_name='summary')),
-                ('problems', models.JSONField(blank=True, default=list, verbose_name='problems')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='uploaded')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='imported or discarded')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='uploaded by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("filename", models.CharField(max_length=255, verbose_name="file name")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
+                ("size_bytes", models.PositiveIntegerField(verbose_name="size in bytes")),
+                ("content", models.BinaryField(blank=True, null=True, verbose_name="file")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("checked", "Checked, waiting for confirmation"),
+                            ("invalid", "Has problems, nothing imported"),
+                            ("imported", "Imported"),
+                            ("discarded", "Discarded"),
+                        ],
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "summary",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Rows per sheet: new and present.",
+                        verbose_name="summary",
+                    ),
+                ),
+                ("problems", models.JSONField(blank=True, default=list, verbose_name="problems")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="uploaded")),
+                (
+                    "finished_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="imported or discarded"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="uploaded by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'records import',
-                'verbose_name_plural': 'records imports',
-                'ordering': ['-created_at', '-pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('status__in', ['checked', 'invalid', 'imported', 'discarded'])), name='import_status_valid')],
+                "verbose_name": "records import",
+                "verbose_name_plural": "records imports",
+                "ordering": ["-created_at", "-pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("status__in", ["checked", "invalid", "imported", "discarded"])
+                        ),
+                        name="import_status_valid",
+                    )
+                ],
             },
         ),
     ]

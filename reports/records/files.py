@@ -21,6 +21,8 @@ from reports.records.layout import README_SHEET, SHEETS, SHEETS_BY_NAME
 # Fixed times inside the files, so the same records always give byte-identical files.
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 FIXED_PROPERTY_TIME = datetime(2000, 1, 1)
+# A records file is compressed; a hostile one could unpack to gigabytes (a "zip bomb").
+MAX_UNPACKED_BYTES = 500 * 1024 * 1024
 
 
 class UnreadableFile(Exception):
@@ -135,6 +137,8 @@ def read_records_file(*, name: str, content: bytes) -> list[RawSheet]:
             archive = zipfile.ZipFile(io.BytesIO(content))
         except zipfile.BadZipFile as error:
             raise UnreadableFile(_("The file is damaged: %(error)s") % {"error": error}) from error
+        if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+            raise UnreadableFile(_("The file unpacks to more than 500 MB; split it into parts."))
         names = archive.namelist()
         if "[Content_Types].xml" in names:
             return _read_workbook(content)
@@ -179,8 +183,6 @@ def _read_csv_zip(archive: zipfile.ZipFile) -> list[RawSheet]:
                 _("The ZIP file holds %(name)s: only CSV files named after a sheet belong there.")
                 % {"name": info.filename}
             )
-        if info.file_size > 200 * 1024 * 1024:
-            raise UnreadableFile(_("%(name)s is too large.") % {"name": info.filename})
         sheets.append(_read_csv(path.stem.strip().lower(), archive.read(info)))
     return sheets
 

@@ -2,8 +2,9 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import responses.models
 from django.db import migrations, models
+
+import responses.models
 
 
 def fill_references(apps, schema_editor):
@@ -15,76 +16,118 @@ def fill_references(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('responses', '0002_ordering_without_joins'),
-        ('workshop_sessions', '0003_ordering_without_joins'),
+        ("responses", "0002_ordering_without_joins"),
+        ("workshop_sessions", "0003_ordering_without_joins"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PaperDotTally',
+            name="PaperDotTally",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('count', models.PositiveIntegerField(verbose_name='paper dots')),
-                ('note', models.CharField(blank=True, help_text='E.g. who counted and from what.', max_length=300, verbose_name='note')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='recorded')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("count", models.PositiveIntegerField(verbose_name="paper dots")),
+                (
+                    "note",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. who counted and from what.",
+                        max_length=300,
+                        verbose_name="note",
+                    ),
+                ),
+                (
+                    "recorded_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="recorded"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'paper dot total',
-                'verbose_name_plural': 'paper dot totals',
-                'ordering': ['session_id', 'category_id'],
+                "verbose_name": "paper dot total",
+                "verbose_name_plural": "paper dot totals",
+                "ordering": ["session_id", "category_id"],
             },
         ),
         migrations.AddField(
-            model_name='participant',
-            name='erased_at',
-            field=models.DateTimeField(blank=True, help_text="When the participant's identity was erased; their statements and dots stay.", null=True, verbose_name='identity erased'),
+            model_name="participant",
+            name="erased_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When the participant's identity was erased; their statements and dots stay.",
+                null=True,
+                verbose_name="identity erased",
+            ),
         ),
         # Each existing participant needs its own reference: add the column empty, fill it row
         # by row, then give it its default (a callable default would be one value for all rows).
         migrations.AddField(
-            model_name='participant',
-            name='reference',
-            field=models.SlugField(default='', max_length=64, verbose_name='reference'),
+            model_name="participant",
+            name="reference",
+            field=models.SlugField(default="", max_length=64, verbose_name="reference"),
         ),
         migrations.RunPython(fill_references, migrations.RunPython.noop),
         migrations.AlterField(
-            model_name='participant',
-            name='reference',
-            field=models.SlugField(default=responses.models.new_participant_reference, help_text='Names the participant in records files, without saying who they are.', max_length=64, verbose_name='reference'),
+            model_name="participant",
+            name="reference",
+            field=models.SlugField(
+                default=responses.models.new_participant_reference,
+                help_text="Names the participant in records files, without saying who they are.",
+                max_length=64,
+                verbose_name="reference",
+            ),
         ),
         migrations.AlterField(
-            model_name='dot',
-            name='placed_at',
-            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name='placed'),
+            model_name="dot",
+            name="placed_at",
+            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name="placed"),
         ),
         migrations.AlterField(
-            model_name='participant',
-            name='joined_at',
-            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name='joined'),
+            model_name="participant",
+            name="joined_at",
+            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name="joined"),
         ),
         migrations.AlterField(
-            model_name='statement',
-            name='created_at',
-            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name='created'),
+            model_name="statement",
+            name="created_at",
+            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
         ),
         migrations.AddConstraint(
-            model_name='participant',
-            constraint=models.UniqueConstraint(fields=('workshop', 'reference'), name='participant_reference_unique_in_workshop'),
+            model_name="participant",
+            constraint=models.UniqueConstraint(
+                fields=("workshop", "reference"), name="participant_reference_unique_in_workshop"
+            ),
         ),
         migrations.AddField(
-            model_name='paperdottally',
-            name='category',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='paper_tally', to='responses.category', verbose_name='category'),
+            model_name="paperdottally",
+            name="category",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="paper_tally",
+                to="responses.category",
+                verbose_name="category",
+            ),
         ),
         migrations.AddField(
-            model_name='paperdottally',
-            name='session',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='paper_tallies', to='workshop_sessions.plenarysession', verbose_name='session'),
+            model_name="paperdottally",
+            name="session",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="paper_tallies",
+                to="workshop_sessions.plenarysession",
+                verbose_name="session",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='paperdottally',
-            constraint=models.CheckConstraint(condition=models.Q(('count__gte', 0), ('count__lte', 100000)), name='paper_tally_count_in_range'),
+            model_name="paperdottally",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("count__gte", 0), ("count__lte", 100000)),
+                name="paper_tally_count_in_range",
+            ),
         ),
     ]

@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import sessions.models
 from django.conf import settings
 from django.db import migrations, models
+
+import sessions.models
 
 
 def fill_references(apps, schema_editor):
@@ -16,10 +17,9 @@ def fill_references(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('responses', '0003_references_paper_dots_erasure'),
-        ('workshop_sessions', '0003_ordering_without_joins'),
+        ("responses", "0003_references_paper_dots_erasure"),
+        ("workshop_sessions", "0003_ordering_without_joins"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -27,41 +27,150 @@ class Migration(migrations.Migration):
         # Each existing workshop needs its own reference: add the column empty, fill it row by
         # row, then make it unique with its default.
         migrations.AddField(
-            model_name='workshop',
-            name='reference',
-            field=models.SlugField(default='', max_length=64, verbose_name='reference'),
+            model_name="workshop",
+            name="reference",
+            field=models.SlugField(default="", max_length=64, verbose_name="reference"),
         ),
         migrations.RunPython(fill_references, migrations.RunPython.noop),
         migrations.AlterField(
-            model_name='workshop',
-            name='reference',
-            field=models.SlugField(default=sessions.models.new_workshop_reference, help_text='Names the workshop in records files (import and export).', max_length=64, unique=True, verbose_name='reference'),
+            model_name="workshop",
+            name="reference",
+            field=models.SlugField(
+                default=sessions.models.new_workshop_reference,
+                help_text="Names the workshop in records files (import and export).",
+                max_length=64,
+                unique=True,
+                verbose_name="reference",
+            ),
         ),
         migrations.AlterField(
-            model_name='noterevision',
-            name='created_at',
-            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name='saved'),
+            model_name="noterevision",
+            name="created_at",
+            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name="saved"),
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('created', 'created'), ('changed', 'changed'), ('moved', 'moved'), ('merged', 'merged'), ('split', 'split'), ('renumbered', 'renumbered'), ('hidden', 'hidden'), ('restored', 'restored'), ('withdrawn', 'withdrawn'), ('deleted', 'deleted'), ('imported', 'imported'), ('erased', 'identity erased'), ('exported', 'data exported')], max_length=16, verbose_name='action')),
-                ('target', models.CharField(choices=[('statement', 'statement'), ('category', 'category'), ('note', 'note'), ('participant', 'participant'), ('paper_dots', 'paper dot total'), ('workshop', 'workshop')], max_length=16, verbose_name='record')),
-                ('target_id', models.PositiveBigIntegerField(verbose_name='record id')),
-                ('changes', models.JSONField(blank=True, default=dict, help_text='Each changed field with its value before and after.', verbose_name='changes')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='when')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by user')),
-                ('actor_participant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='responses.participant', verbose_name='by participant')),
-                ('session', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='audit_events', to='workshop_sessions.plenarysession', verbose_name='session')),
-                ('workshop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='audit_events', to='workshop_sessions.workshop', verbose_name='workshop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("created", "created"),
+                            ("changed", "changed"),
+                            ("moved", "moved"),
+                            ("merged", "merged"),
+                            ("split", "split"),
+                            ("renumbered", "renumbered"),
+                            ("hidden", "hidden"),
+                            ("restored", "restored"),
+                            ("withdrawn", "withdrawn"),
+                            ("deleted", "deleted"),
+                            ("imported", "imported"),
+                            ("erased", "identity erased"),
+                            ("exported", "data exported"),
+                        ],
+                        max_length=16,
+                        verbose_name="action",
+                    ),
+                ),
+                (
+                    "target",
+                    models.CharField(
+                        choices=[
+                            ("statement", "statement"),
+                            ("category", "category"),
+                            ("note", "note"),
+                            ("participant", "participant"),
+                            ("paper_dots", "paper dot total"),
+                            ("workshop", "workshop"),
+                        ],
+                        max_length=16,
+                        verbose_name="record",
+                    ),
+                ),
+                ("target_id", models.PositiveBigIntegerField(verbose_name="record id")),
+                (
+                    "changes",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Each changed field with its value before and after.",
+                        verbose_name="changes",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="when"
+                    ),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by user",
+                    ),
+                ),
+                (
+                    "actor_participant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="responses.participant",
+                        verbose_name="by participant",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="audit_events",
+                        to="workshop_sessions.plenarysession",
+                        verbose_name="session",
+                    ),
+                ),
+                (
+                    "workshop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="audit_events",
+                        to="workshop_sessions.workshop",
+                        verbose_name="workshop",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'history event',
-                'verbose_name_plural': 'history',
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['workshop', '-created_at'], name='audit_workshop_created'), models.Index(fields=['target', 'target_id'], name='audit_target')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('actor__isnull', True), ('actor_participant__isnull', True), _connector='OR'), name='audit_one_actor')],
+                "verbose_name": "history event",
+                "verbose_name_plural": "history",
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["workshop", "-created_at"], name="audit_workshop_created"),
+                    models.Index(fields=["target", "target_id"], name="audit_target"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("actor__isnull", True),
+                            ("actor_participant__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="audit_one_actor",
+                    )
+                ],
             },
         ),
     ]
