@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format vendor clean bench
+.PHONY: help install run test lint format vendor clean bench backup restore
 
 help:
 	@echo "make run     set up everything and serve the sample data on http://$(HOST):$(PORT)"
@@ -16,6 +16,9 @@ help:
 	@echo "make format  format the code with ruff"
 	@echo "make vendor  re-pin the front-end assets in static/vendor/ from the npm registry"
 	@echo "make bench   the participant burst and the report over a large archive (docs/performance.md)"
+	@echo "make backup  back up the database into backups/ (OUTPUT=file to choose; docs/deployment.md)"
+	@echo "make restore FILE=backups/... overwrite the database with a backup (asks first; YES=1 does not)"
+	@echo "             both run with the site's environment (DATABASE_URL or SQLITE_PATH, SECRET_KEY)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is needed, found " + sys.version.split()[0])'
@@ -56,6 +59,20 @@ format: $(VENV)/.installed
 
 vendor: $(VENV)/.installed
 	$(BIN)/python .ci/vendor_assets.py
+
+# Backup and restore (docs/deployment.md) run with the site's own environment: DATABASE_URL or
+# SQLITE_PATH, and SECRET_KEY, from the shell or .env. DEBUG is never forced; only where no
+# SECRET_KEY is set at all (a development machine) is DEBUG=true added, so that manage.py starts.
+# They have no install step: on a server, a backup must never reinstall packages.
+SITE_ENV = if [ -z "$${SECRET_KEY:-}" ] && ! grep -Eqs '^(export )?SECRET_KEY=' .env; then \
+	export DEBUG="$${DEBUG:-true}"; fi;
+
+backup:
+	@$(SITE_ENV) $(BIN)/python manage.py backup_database $(if $(OUTPUT),--output "$(OUTPUT)")
+
+restore:
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=backups/<file> [YES=1]"; exit 2; }
+	@$(SITE_ENV) $(BIN)/python manage.py restore_database "$(FILE)" $(if $(filter 1,$(YES)),--yes)
 
 # The participant burst (bench/README.md): its load generator has its own virtualenv.
 BENCH_VENV := bench/.venv

@@ -29,7 +29,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="workshop",
             name="reference",
-            field=models.SlugField(default="", max_length=64, verbose_name="reference"),
+            field=models.SlugField(
+                default="", max_length=64, db_index=False, verbose_name="reference"
+            ),
         ),
         migrations.RunPython(fill_references, migrations.RunPython.noop),
         migrations.AlterField(
