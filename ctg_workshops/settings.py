@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "sessions.apps.WorkshopSessionsConfig",
     "responses",
     "reports",
+    "ctg_workshops",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +182,16 @@ PARTICIPANT_WRITES_PER_MINUTE = env.int("PARTICIPANT_WRITES_PER_MINUTE", default
 SESSION_WRITES_PER_MINUTE = env.int("SESSION_WRITES_PER_MINUTE", default=3000)
 PARTICIPANT_COOKIE_NAME = "ctg_participant"
 PARTICIPANT_COOKIE_MAX_AGE = 60 * 60 * 24 * 365
+# Days after a workshop's date that participants' names, organisations, roles and e-mails are
+# kept; `manage.py purge_identities` erases older ones (statements and dots stay). Two years
+# covers writing the report and inviting the same people to the next phase (Phase I ran
+# July–October; Phase II followed), without keeping identities indefinitely.
+IDENTITY_RETENTION_DAYS = env.int("IDENTITY_RETENTION_DAYS", default=730)
+
+# --- Records files ----------------------------------------------------------------------------
+# The largest records file staff may upload (docs/records.md). 10,000 statements in .xlsx are
+# under 1 MB, so 50 MB leaves ample room while keeping a mistaken upload from filling memory.
+RECORDS_IMPORT_MAX_BYTES = env.int("RECORDS_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {

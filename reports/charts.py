@@ -16,7 +16,10 @@ FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 
 
 def vote_bars(lines: list[CategoryLine], *, title: str, description: str) -> SafeString:
-    """Horizontal bars of votes per category, in the table's order."""
+    """Horizontal bars of votes per category, in the table's order (none where withheld)."""
+    lines = [line for line in lines if not line.withheld]
+    if not lines:
+        return mark_safe("")
     label_width, bar_width, row, top = 300, 300, 26, 10
     most = max((line.votes for line in lines), default=0) or 1
     height = top * 2 + row * len(lines)

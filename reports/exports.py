@@ -13,10 +13,11 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from reports import charts
-from reports.structure import Report
-from responses.models import Dot, Statement
+from reports.structure import CategoryLine, Report, WorkshopSummary
+from responses.models import Dot, PaperDotTally, Statement
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Characters XML 1.0 cannot hold (Word and Excel files are XML): C0 controls but tab, newline, CR.
@@ -43,9 +44,31 @@ class Table:
     rows: tuple[tuple, ...]
 
 
+def _paper_header() -> str:
+    # Spreadsheets get the column always (a fixed layout); Word only where paper dots exist.
+    return _("Of which on paper")
+
+
+def _figure(line: CategoryLine | None, name: str):
+    """A category's figure for a table cell: the number, "withheld" for a small group's
+    category, or None where there is no such category."""
+    if line is None:
+        return None
+    return _("withheld") if line.withheld else getattr(line, name)
+
+
+def _attendance(w: WorkshopSummary, report: Report, name: str):
+    if not w.withheld:
+        return getattr(w, name)
+    if name == "people":
+        return _("fewer than %(n)d") % {"n": report.suppress_below}
+    return _("withheld")
+
+
 def report_tables(report: Report) -> dict[str, Table]:
     """Every table of the report as rows, for the spreadsheet, CSV, JSON and Word exports."""
     overlap = report.concerns_overlap
+    paper = _paper_header()
     return {
         "workshops": Table(
             _("Workshops"),
@@ -54,8 +77,9 @@ def report_tables(report: Report) -> dict[str, Table]:
             tuple(
                 (w.title, w.kind_label, w.date.isoformat(),
                  w.start_time.strftime("%H:%M") if w.start_time else "",
-                 w.end_time.strftime("%H:%M") if w.end_time else "", w.venue, w.people,
-                 w.organisations, _("records") if w.counted_from_records else _("reported"))
+                 w.end_time.strftime("%H:%M") if w.end_time else "", w.venue,
+                 _attendance(w, report, "people"), _attendance(w, report, "organisations"),
+                 _("records") if w.counted_from_records else _("reported"))
                 for w in report.workshops
             ),
         ),
@@ -72,33 +96,38 @@ def report_tables(report: Report) -> dict[str, Table]:
             _("State workshop: values sought"),
             (_("No."), _("Category"), _("Description"), _("Statements")),
             tuple(
-                (line.reference_number, line.name, line.description, line.statement_count)
+                (line.reference_number, line.name, line.description,
+                 _figure(line, "statement_count"))
                 for line in report.state_values
             ),
         ),
         "state_concerns": Table(
             _("State workshop: concerns ranked"),
-            (_("Rank"), _("No."), _("Category"), _("Votes"), _("Description"), _("Statements")),
+            (_("Rank"), _("No."), _("Category"), _("Votes"), paper, _("Description"),
+             _("Statements")),
             tuple(
-                (line.rank, line.reference_number, line.name, line.votes, line.description,
-                 line.statement_count)
+                (_figure(line, "rank"), line.reference_number, line.name, _figure(line, "votes"),
+                 _figure(line, "paper_votes"), line.description, _figure(line, "statement_count"))
                 for line in report.state_concerns
             ),
         ),
         "local_benefits": Table(
             _("Local workshop: benefits ranked"),
-            (_("Rank"), _("Category"), _("Votes")),
+            (_("Rank"), _("Category"), _("Votes"), paper),
             tuple(
-                (c.category.rank, c.category.name, c.category.votes)
+                (_figure(c.category, "rank"), c.category.name, _figure(c.category, "votes"),
+                 _figure(c.category, "paper_votes"))
                 for c in report.local_benefits
             ),
         ),
         "local_concerns": Table(
             _("Local workshop: concerns, local and state rank"),
-            (_("Local rank"), _("State rank"), _("Category"), _("Votes"), _("State votes")),
+            (_("Local rank"), _("State rank"), _("Category"), _("Votes"), paper,
+             _("State votes")),
             tuple(
-                (c.category.rank, c.state.rank if c.state else None, c.category.name,
-                 c.category.votes, c.state.votes if c.state else None)
+                (_figure(c.category, "rank"), _figure(c.state, "rank"), c.category.name,
+                 _figure(c.category, "votes"), _figure(c.category, "paper_votes"),
+                 _figure(c.state, "votes"))
                 for c in report.local_concerns
             ),
         ),
@@ -124,11 +153,11 @@ def report_tables(report: Report) -> dict[str, Table]:
         ),
         "appendix_b": Table(
             _("Appendix B: concern statements"),
-            (_("Rank"), _("Category"), _("Votes"), _("Statement"), _("Use")),
+            (_("Rank"), _("Category"), _("Votes"), paper, _("Statement"), _("Use")),
             tuple(
-                (g.category.rank if g.category else None,
+                (_figure(g.category, "rank"),
                  g.category.name if g.category else _("Not put in a category"),
-                 g.category.votes if g.category else None, s.text, s.use)
+                 _figure(g.category, "votes"), _figure(g.category, "paper_votes"), s.text, s.use)
                 for g in report.appendix_b
                 for s in g.statements
             ),
@@ -138,6 +167,33 @@ def report_tables(report: Report) -> dict[str, Table]:
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
+
+
+def votes_text(line: CategoryLine) -> str:
+    """A category's votes as "12", or "12, 5 on paper" where some were counted on paper."""
+    if line.paper_votes:
+        return _("%(votes)d, %(paper)d on paper") % {"votes": line.votes, "paper": line.paper_votes}
+    return str(line.votes)
+
+
+def withheld_sentence(report: Report) -> str:
+    return _(
+        "Workshops with fewer than %(n)d participants show no counts and no statements, so "
+        "that nobody in a small group can be recognised: %(workshops)s."
+    ) % {
+        "n": report.suppress_below,
+        "workshops": ", ".join(w.title for w in report.withheld_workshops),
+    }
+
+
+def statements_withheld_sentence(report: Report, count: int) -> str:
+    return ngettext(
+        "%(count)d statement is withheld because fewer than %(n)d people took part in its "
+        "workshop.",
+        "%(count)d statements are withheld because fewer than %(n)d people took part in their "
+        "workshop.",
+        count,
+    ) % {"count": count, "n": report.suppress_below}
 
 
 # --- HTML and PDF -------------------------------------------------------------------------------
@@ -242,35 +298,50 @@ def export_docx(report: Report) -> bytes:
     section("workshops_framing")
     for w in report.workshops:
         _heading(document, w.title, level=2)
-        _paragraph(document,
-            _("%(date)s, %(venue)s. %(people)d people from %(orgs)d organisations.")
-            % {"date": w.date.isoformat(), "venue": w.venue or "—", "people": w.people,
-               "orgs": w.organisations}
-        )  # fmt: skip
+        if w.withheld:
+            _paragraph(document,
+                _("%(date)s, %(venue)s. Fewer than %(n)d people.")
+                % {"date": w.date.isoformat(), "venue": w.venue or "—", "n": report.suppress_below}
+            )  # fmt: skip
+            _paragraph(document, withheld_sentence(report))
+        else:
+            _paragraph(document,
+                _("%(date)s, %(venue)s. %(people)d people from %(orgs)d organisations.")
+                % {"date": w.date.isoformat(), "venue": w.venue or "—", "people": w.people,
+                   "orgs": w.organisations}
+            )  # fmt: skip
         for item in w.agenda:
             _paragraph(
                 document, f"{item.title} ({item.purpose}): {item.prompt}", style="List Number"
             )
     _heading(document, _("Results from the state agency workshop"), level=1)
+    if report.state_workshop and report.state_workshop.withheld:
+        _paragraph(document, withheld_sentence(report))
     _table_to_docx(document, tables["state_values"])
     _table_to_docx(document, tables["state_concerns"])
     _heading(document, _("Results from the local government workshop"), level=1)
+    if report.local_workshop and report.local_workshop.withheld:
+        _paragraph(document, withheld_sentence(report))
     _table_to_docx(document, tables["local_benefits"])
     _table_to_docx(document, tables["local_concerns"])
     if report.concerns_overlap:
         _paragraph(document, report.concerns_overlap.summary)
         _table_to_docx(document, tables["overlap"])
     section("concluding_remarks")
-    for title, groups, with_votes in (
-        (_("Appendix A: Value statements by category"), report.appendix_a, False),
-        (_("Appendix B: Concern statements by category, in rank order"), report.appendix_b, True),
-    ):
+    for title, groups, with_votes, withheld in (
+        (_("Appendix A: Value statements by category"), report.appendix_a, False,
+         report.appendix_a_withheld),
+        (_("Appendix B: Concern statements by category, in rank order"), report.appendix_b, True,
+         report.appendix_b_withheld),
+    ):  # fmt: skip
         _heading(document, title, level=1)
+        if withheld:
+            _paragraph(document, statements_withheld_sentence(report, withheld))
         for group in groups:
             if group.category is None:
                 name = _("Not put in a category")
             elif with_votes:
-                name = f"{group.category.name} ({group.category.votes})"
+                name = f"{group.category.name} ({votes_text(group.category)})"
             else:
                 name = f"{group.category.reference_number}. {group.category.name}"
             _heading(document, name, level=2)
@@ -278,6 +349,8 @@ def export_docx(report: Report) -> bytes:
                 _paragraph(document, statement.text_with_mark, style="List Bullet")
     section("appendix_c")
     _paragraph(document, report.rank_rule)
+    if report.withheld_workshops:
+        _paragraph(document, withheld_sentence(report))
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -291,7 +364,22 @@ def _heading(document, text: str, level: int):
     return document.add_heading(xml_safe(text), level=level)
 
 
+def _without_empty_paper_column(table: Table) -> Table:
+    """Word shows the paper-dot column only where a table has paper dots to show."""
+    if _paper_header() not in table.headers:
+        return table
+    index = table.headers.index(_paper_header())
+    if any(isinstance(row[index], int) and row[index] > 0 for row in table.rows):
+        return table
+    return Table(
+        table.title,
+        table.headers[:index] + table.headers[index + 1 :],
+        tuple(row[:index] + row[index + 1 :] for row in table.rows),
+    )
+
+
 def _table_to_docx(document, table: Table) -> None:
+    table = _without_empty_paper_column(table)
     _paragraph(document, table.title, style="Caption")
     grid = document.add_table(rows=1, cols=len(table.headers))
     grid.style = "Table Grid"
@@ -339,19 +427,29 @@ def _plain(text: str) -> str:
 # --- Spreadsheet, CSV, JSON -------------------------------------------------------------------
 
 
-def _records(report: Report) -> tuple[Table, Table]:
-    """Every statement (hidden ones excluded) and every dot of the phase, for the workbook."""
+def _records(report: Report) -> tuple[Table, Table, Table]:
+    """Every statement (hidden ones excluded), every dot and every paper dot total of the
+    phase, for the workbook; nothing of a workshop the report withholds."""
+    withheld = [w.pk for w in report.withheld_workshops]
     statements = (
         Statement.objects.filter(session__workshop__phase_id=report.phase_pk, hidden=False)
+        .exclude(session__workshop_id__in=withheld)
         .select_related("session__workshop", "category")
         .order_by("session__workshop__date", "session__position", "created_at", "pk")
     )
     dots = (
         Dot.objects.filter(session__workshop__phase_id=report.phase_pk)
+        .exclude(session__workshop_id__in=withheld)
         .select_related("session__workshop", "category")
         .order_by(
             "session__workshop__date", "session__position", "category__reference_number", "pk"
         )
+    )
+    paper = (
+        PaperDotTally.objects.filter(session__workshop__phase_id=report.phase_pk)
+        .exclude(session__workshop_id__in=withheld)
+        .select_related("session__workshop", "category")
+        .order_by("session__workshop__date", "session__position", "category__reference_number")
     )
     return (
         Table(
@@ -377,6 +475,16 @@ def _records(report: Report) -> tuple[Table, Table]:
                 for d in dots.iterator(chunk_size=2000)
             ),
         ),
+        Table(
+            _("Paper dot totals"),
+            (_("Workshop"), _("Session"), _("Category no."), _("Category"), _("Paper dots"),
+             _("Note"), _("Recorded")),
+            tuple(
+                (t.session.workshop.title, t.session.title, t.category.reference_number,
+                 t.category.name, t.count, t.note, t.recorded_at.isoformat(timespec="seconds"))
+                for t in paper
+            ),
+        ),
     )  # fmt: skip
 
 
@@ -386,8 +494,13 @@ def export_xlsx(report: Report) -> bytes:
 
     workbook = Workbook(write_only=False)
     workbook.remove(workbook.active)
-    statements, dots = _records(report)
-    sheets = {**report_tables(report), "statements": statements, "dots": dots}
+    statements, dots, paper = _records(report)
+    sheets = {
+        **report_tables(report),
+        "statements": statements,
+        "dots": dots,
+        "paper_dots": paper,
+    }
     for name, table in sheets.items():
         sheet = workbook.create_sheet(title=name[:31])
         sheet.append([neutralise(xml_safe(str(header))) for header in table.headers])
@@ -431,6 +544,11 @@ def export_json(report: Report) -> bytes:
         "generated_at": report.generated_at.isoformat(timespec="seconds"),
         "rank_rule": report.rank_rule,
         "hidden_statements_left_out": report.hidden_statements,
+        "suppression": {
+            "suppress_below": report.suppress_below,
+            "withheld_workshops": [w.title for w in report.withheld_workshops],
+            "statements_withheld": report.statements_withheld,
+        },
         "narrative": {key: section.markdown for key, section in report.narrative.items()},
         "tables": {
             name: [dict(zip(table.headers, row, strict=True)) for row in table.rows]

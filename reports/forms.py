@@ -1,11 +1,77 @@
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from reports.models import ReportNarrative
 from reports.narrative import SECTIONS
+from sessions.models import ProjectPhase
 
 
 class NarrativeForm(forms.ModelForm):
+    # Optional in the form: a blank field (or an older form without it) means 0, show everything.
+    suppress_below = forms.IntegerField(
+        label=_("Suppress groups smaller than"),
+        required=False,
+        min_value=0,
+        max_value=1000,
+        help_text=ReportNarrative._meta.get_field("suppress_below").help_text,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "invalid": _("Enter a whole number of participants, or 0 to show everything."),
+            "min_value": _("Enter a whole number of participants, or 0 to show everything."),
+            "max_value": _("Enter at most %(limit_value)s participants."),
+        },
+    )
+
     class Meta:
         model = ReportNarrative
-        fields = [key for key, _ in SECTIONS]
-        widgets = {key: forms.Textarea(attrs={"rows": 6}) for key, _ in SECTIONS}
+        fields = [*(key for key, _label in SECTIONS), "suppress_below"]
+        widgets = {key: forms.Textarea(attrs={"rows": 6}) for key, _label in SECTIONS}
+
+    def clean_suppress_below(self) -> int:
+        return self.cleaned_data["suppress_below"] or 0
+
+
+class RecordsExportForm(forms.Form):
+    phase = forms.ModelChoiceField(
+        label=_("Records of"),
+        queryset=ProjectPhase.objects.order_by("-starts_on", "title"),
+        required=False,
+        empty_label=_("All phases"),
+    )
+    format = forms.ChoiceField(
+        label=_("Format"),
+        choices=[
+            ("xlsx", _("Excel workbook (.xlsx)")),
+            ("csv", _("CSV files in a ZIP (.zip)")),
+        ],
+        initial="xlsx",
+        widget=forms.RadioSelect,
+    )
+
+
+class RecordsUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Records file"),
+        help_text=_(
+            "An Excel workbook (.xlsx), a ZIP of CSV files (.zip), or one CSV file named after "
+            "its sheet (e.g. statements.csv). It is checked first; nothing is imported until "
+            "you confirm."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.zip,.csv"}),
+        error_messages={"required": _("Choose a records file to upload.")},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.RECORDS_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is %(size)s MB; at most %(limit)s MB can be imported at once.")
+                % {"size": round(upload.size / 1e6, 1), "limit": round(limit / 1e6)}
+            )
+        if not upload.name.lower().endswith((".xlsx", ".zip", ".csv")):
+            raise forms.ValidationError(
+                _("Upload an Excel workbook (.xlsx), a ZIP of CSV files (.zip) or a .csv file.")
+            )
+        return upload

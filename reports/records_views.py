@@ -149,7 +149,9 @@ def records_batch(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "batch": batch,
             "counts": [
-                (sheet.name, counts[sheet.name]) for sheet in SHEETS if sheet.name in counts
+                (sheet.name, counts[sheet.name])
+                for sheet in SHEETS
+                if counts.get(sheet.name, {}).get("rows")
             ],
             "new_total": sum(c["new"] for c in counts.values()),
             "notices": batch.summary.get("notices", []),
@@ -203,8 +205,13 @@ def records_batch_discard(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @never_cache
-@staff_required
 def records_progress(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
+    """How far the check or import started by a page has got.
+
+    The key is a random UUID only that page knows, and the answer holds nothing but a stage and
+    two counts, so the key is the permission: no sign-in check, hence no database query, so the
+    poll is answered at once even while the import holds SQLite's write lock.
+    """
     state = cache.get(_progress_key(str(key)))
     if state is None:
         return HttpResponse(status=204)

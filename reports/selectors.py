@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from reports.models import ReportNarrative
 from reports.narrative import SECTIONS, markdown_to_html
 from reports.ranking import RANK_RULE, competition_ranks, kendall_tau_b, spearman_rho
 from reports.structure import (
@@ -20,7 +21,7 @@ from reports.structure import (
     StatementLine,
     WorkshopSummary,
 )
-from responses.models import Category, Dot, Participant, Statement
+from responses.models import Category, Dot, PaperDotTally, Participant, Statement
 from sessions.models import PlenarySession, ProjectPhase, Workshop
 
 
@@ -28,6 +29,7 @@ def report_build(*, phase: ProjectPhase | str) -> Report:
     """The summary report of a phase (or its slug). Six queries, whatever the phase's size."""
     phase = _phase(phase)
     narrative = getattr(phase, "narrative", None)
+    threshold = narrative.suppress_below if narrative else 0
     workshops = list(
         Workshop.objects.filter(phase=phase)
         .exclude(status=Workshop.Status.CANCELLED)
@@ -38,7 +40,8 @@ def report_build(*, phase: ProjectPhase | str) -> Report:
     categories = _categories(phase)
     statements, hidden = _statements(phase)
 
-    summaries = tuple(_workshop_summary(w, attendance.get(w.pk)) for w in workshops)
+    summaries = tuple(_workshop_summary(w, attendance.get(w.pk), threshold) for w in workshops)
+    withheld = {s.pk for s in summaries if s.withheld}
     state = _first(workshops, Workshop.Kind.STATE)
     local = _first(workshops, Workshop.Kind.LOCAL)
     sessions = {
@@ -48,7 +51,9 @@ def report_build(*, phase: ProjectPhase | str) -> Report:
     }
     lines = {
         key: _lines(
-            categories.get(session.pk, []) if session else [], ranked=key != ("state", "values")
+            categories.get(session.pk, []) if session else [],
+            ranked=key != ("state", "values"),
+            withheld=session is not None and session.workshop_id in withheld,
         )
         for key, session in sessions.items()
     }
@@ -57,6 +62,9 @@ def report_build(*, phase: ProjectPhase | str) -> Report:
     local_benefits = _compared(lines[("local", "values")], origins, by_pk)
     local_concerns = _compared(lines[("local", "concerns")], origins, by_pk)
     state_values, state_concerns = lines[("state", "values")], lines[("state", "concerns")]
+    state_withheld = state is not None and state.pk in withheld
+    value_statements = statements.get(_pk(sessions[("state", "values")]), [])
+    concern_statements = statements.get(_pk(sessions[("state", "concerns")]), [])
 
     return Report(
         phase_pk=phase.pk,
@@ -82,15 +90,20 @@ def report_build(*, phase: ProjectPhase | str) -> Report:
         state_concerns=tuple(sorted(state_concerns, key=_rank_order)),
         local_benefits=tuple(sorted(local_benefits, key=lambda c: _rank_order(c.category))),
         local_concerns=tuple(sorted(local_concerns, key=lambda c: _rank_order(c.category))),
-        concerns_overlap=_overlap(local_concerns) if local_concerns else None,
-        appendix_a=_appendix(state_values, statements.get(_pk(sessions[("state", "values")]), [])),
-        appendix_b=_appendix(
-            sorted(state_concerns, key=_rank_order),
-            statements.get(_pk(sessions[("state", "concerns")]), []),
+        concerns_overlap=_overlap(local_concerns, threshold) if local_concerns else None,
+        # A withheld workshop's statements are left out, and counted, rather than quoted.
+        appendix_a=() if state_withheld else _appendix(state_values, value_statements),
+        appendix_b=(
+            ()
+            if state_withheld
+            else _appendix(sorted(state_concerns, key=_rank_order), concern_statements)
         ),
         hidden_statements=hidden,
         rank_rule=_(RANK_RULE),
         generated_at=timezone.now(),
+        suppress_below=threshold,
+        appendix_a_withheld=len(value_statements) if state_withheld else 0,
+        appendix_b_withheld=len(concern_statements) if state_withheld else 0,
     )
 
 
@@ -113,9 +126,10 @@ def _attendance(phase: ProjectPhase) -> dict[int, tuple[int, int]]:
 
 
 def _categories(phase: ProjectPhase) -> dict[int, list[Category]]:
-    # Two correlated subqueries (each an index lookup per category) rather than a join and
+    # Correlated subqueries (each an index lookup per category) rather than a join and
     # GROUP BY: a join of statements and dots would multiply rows and, over a large archive,
-    # took seconds where this takes milliseconds (bench/report_archive.py).
+    # took seconds where this takes milliseconds (bench/report_archive.py). The paper total is
+    # one row per category at most (a one-to-one link), so it needs no aggregate.
     # order_by() clears the models' default ordering, whose joins would otherwise run per row.
     votes = (
         Dot.objects.filter(category=OuterRef("pk"))
@@ -131,10 +145,12 @@ def _categories(phase: ProjectPhase) -> dict[int, list[Category]]:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    paper = PaperDotTally.objects.filter(category=OuterRef("pk")).order_by().values("count")[:1]
     categories = (
         Category.objects.filter(session__workshop__phase=phase)
         .annotate(
-            votes=Coalesce(Subquery(votes, output_field=IntegerField()), Value(0)),
+            dot_votes=Coalesce(Subquery(votes, output_field=IntegerField()), Value(0)),
+            paper_votes=Coalesce(Subquery(paper, output_field=IntegerField()), Value(0)),
             statement_count=Coalesce(Subquery(statements, output_field=IntegerField()), Value(0)),
         )
         .order_by("session_id", "reference_number")
@@ -161,9 +177,53 @@ def _statements(phase: ProjectPhase) -> tuple[dict[int, list[tuple]], int]:
     return grouped, hidden
 
 
-def _workshop_summary(workshop: Workshop, counted: tuple[int, int] | None) -> WorkshopSummary:
+def is_withheld(people: int, threshold: int) -> bool:
+    """Small-group suppression: a workshop with fewer people than a threshold above 0."""
+    return threshold > 0 and people < threshold
+
+
+def attendance_people(workshop: Workshop, counted: int) -> int:
+    """The attendance the report uses: reported by the facilitators if given, else counted."""
+    return workshop.attendance_people if workshop.attendance_people is not None else counted
+
+
+def workshop_withheld_below(workshop: Workshop) -> int:
+    """The phase's threshold if the report withholds this workshop's figures, else 0.
+
+    For the traceability pages (two small queries); report_build decides the same from the
+    counts it already has.
+    """
+    narrative = ReportNarrative.objects.filter(phase_id=workshop.phase_id).first()
+    threshold = narrative.suppress_below if narrative else 0
+    if not threshold:
+        return 0
+    people = attendance_people(workshop, Participant.objects.filter(workshop=workshop).count())
+    return threshold if is_withheld(people, threshold) else 0
+
+
+def may_be_named(participant: Participant) -> bool:
+    """A participant's name (and what else identifies them) appears only with their consent,
+    and never once their identity has been erased."""
+    return (
+        participant.consent_to_be_named
+        and participant.erased_at is None
+        and bool(participant.name.strip())
+    )
+
+
+def participant_label(participant: Participant) -> str:
+    if may_be_named(participant):
+        return participant.name
+    return _("Participant %(n)s") % {"n": participant.pk}
+
+
+def _workshop_summary(
+    workshop: Workshop, counted: tuple[int, int] | None, threshold: int
+) -> WorkshopSummary:
     people, organisations = counted or (0, 0)
     reported = workshop.attendance_people is not None
+    people = attendance_people(workshop, people)
+    withheld = is_withheld(people, threshold)
     return WorkshopSummary(
         pk=workshop.pk,
         title=workshop.title,
@@ -174,13 +234,16 @@ def _workshop_summary(workshop: Workshop, counted: tuple[int, int] | None) -> Wo
         end_time=workshop.end_time,
         venue=workshop.venue,
         description=workshop.description,
-        people=workshop.attendance_people if reported else people,
+        people=None if withheld else people,
         organisations=(
-            workshop.attendance_organisations
+            None
+            if withheld
+            else workshop.attendance_organisations
             if workshop.attendance_organisations is not None
             else organisations
         ),
         counted_from_records=not reported,
+        withheld=withheld,
         agenda=tuple(
             AgendaItem(s.position, s.title, s.prompt, str(s.get_purpose_display()))
             for s in sorted(workshop.sessions.all(), key=lambda s: s.position)
@@ -203,19 +266,37 @@ def _pk(session: PlenarySession | None) -> int | None:
     return session.pk if session else None
 
 
-def _lines(categories: list[Category], *, ranked: bool) -> list[CategoryLine]:
-    ranks = competition_ranks([c.votes for c in categories]) if ranked else [None] * len(categories)
+def _lines(categories: list[Category], *, ranked: bool, withheld: bool) -> list[CategoryLine]:
+    if withheld:
+        # No figures at all, and no rank: an order can reveal as much as the counts.
+        return [
+            CategoryLine(
+                pk=c.pk,
+                reference_number=c.reference_number,
+                name=c.name,
+                description=c.description,
+                votes=None,
+                statement_count=None,
+                rank=None,
+                paper_votes=None,
+                withheld=True,
+            )
+            for c in categories
+        ]
+    totals = [c.dot_votes + c.paper_votes for c in categories]
+    ranks = competition_ranks(totals) if ranked else [None] * len(categories)
     return [
         CategoryLine(
             pk=c.pk,
             reference_number=c.reference_number,
             name=c.name,
             description=c.description,
-            votes=c.votes,
+            votes=total,
             statement_count=c.statement_count,
             rank=rank,
+            paper_votes=c.paper_votes,
         )
-        for c, rank in zip(categories, ranks, strict=True)
+        for c, total, rank in zip(categories, totals, ranks, strict=True)
     ]
 
 
@@ -229,7 +310,19 @@ def _compared(
     return [ComparedLine(line, by_pk.get(origins.get(line.pk))) for line in lines]
 
 
-def _overlap(compared: list[ComparedLine]) -> Overlap:
+def _overlap(compared: list[ComparedLine], threshold: int) -> Overlap:
+    if any(c.category.withheld or (c.state is not None and c.state.withheld) for c in compared):
+        return Overlap(
+            pairs=0,
+            spearman_rho=None,
+            kendall_tau=None,
+            moved_most=(),
+            summary=_(
+                "The two rankings are not compared: the figures of a workshop with fewer than "
+                "%(n)d participants are withheld."
+            )
+            % {"n": threshold},
+        )
     paired = [c for c in compared if c.state is not None]
     local_votes = [c.category.votes for c in paired]
     state_votes = [c.state.votes for c in paired]

@@ -12,13 +12,20 @@ from sessions.models import ProjectPhase
 
 
 @transaction.atomic
-def narrative_save(*, phase: ProjectPhase, user, **sections: str) -> ReportNarrative:
+def narrative_save(
+    *, phase: ProjectPhase, user, suppress_below: int | None = None, **sections: str
+) -> ReportNarrative:
+    """Save the narrative's sections and, if given, the small-group suppression threshold."""
     unknown = set(sections) - {key for key, _ in SECTIONS}
     if unknown:
         raise ValueError(f"unknown narrative sections: {sorted(unknown)}")
+    if suppress_below is not None and not 0 <= suppress_below <= 32767:
+        raise ValueError("suppress_below must be from 0 to 32767")
     narrative, _created = ReportNarrative.objects.get_or_create(phase=phase)
     for key, text in sections.items():
         setattr(narrative, key, text)
+    if suppress_below is not None:
+        narrative.suppress_below = suppress_below
     narrative.updated_by = user
     narrative.save()
     return narrative

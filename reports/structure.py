@@ -33,23 +33,33 @@ class WorkshopSummary:
     end_time: dt.time | None
     venue: str
     description: str
-    people: int
-    organisations: int
+    people: int | None  # None where withheld (see ``withheld``)
+    organisations: int | None
     counted_from_records: bool
     agenda: tuple[AgendaItem, ...]
+    # Fewer people than the phase's suppression threshold took part: the report gives no
+    # counts and no statements of this workshop, and its attendance reads "fewer than N".
+    withheld: bool = False
 
 
 @dataclass(frozen=True)
 class CategoryLine:
-    """One category in a table: its reference number, name, description and figures."""
+    """One category in a table: its reference number, name, description and figures.
+
+    ``votes`` is every dot, placed one by one or counted on a paper wall chart, and is what
+    ranks the category; ``paper_votes`` says how many of them were counted on paper. Where the
+    category's workshop is withheld (a small group) every figure is None and ``withheld`` True.
+    """
 
     pk: int
     reference_number: int
     name: str
     description: str
-    votes: int
-    statement_count: int
+    votes: int | None
+    statement_count: int | None
     rank: int | None = None  # within its own ranking; None where a list is not ranked
+    paper_votes: int | None = 0
+    withheld: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,6 +127,28 @@ class Report:
     rank_rule: str
     generated_at: dt.datetime
     notes: tuple[str, ...] = field(default=())
+    # Small-group suppression: workshops with fewer participants than this (0: none) are
+    # withheld; the appendices count the statements they leave out for that reason.
+    suppress_below: int = 0
+    appendix_a_withheld: int = 0
+    appendix_b_withheld: int = 0
+
+    @property
+    def withheld_workshops(self) -> tuple[WorkshopSummary, ...]:
+        return tuple(w for w in self.workshops if w.withheld)
+
+    @property
+    def has_paper_votes(self) -> bool:
+        lines = (
+            *self.state_concerns,
+            *(c.category for c in self.local_benefits),
+            *(c.category for c in self.local_concerns),
+        )
+        return any(line.paper_votes for line in lines)
+
+    @property
+    def statements_withheld(self) -> int:
+        return self.appendix_a_withheld + self.appendix_b_withheld
 
     def section(self, key: str) -> NarrativeSection:
         return self.narrative[key]

@@ -16,8 +16,13 @@ from reports.exports import ExportUnavailable, report_charts
 from reports.forms import NarrativeForm
 from reports.models import ReportExport, ReportNarrative
 from reports.narrative import SECTIONS, markdown_to_html
-from reports.selectors import report_build
-from responses.models import Category, Dot, Participant, Statement
+from reports.selectors import (
+    may_be_named,
+    participant_label,
+    report_build,
+    workshop_withheld_below,
+)
+from responses.models import Category, Dot, PaperDotTally, Participant, Statement
 from sessions.models import ProjectPhase, Workshop
 from sessions.roles import user_is_staff_member
 
@@ -100,7 +105,11 @@ def export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
 @require_GET
 @staff_required
 def trace_category(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """The statements and dots behind a category's counts in the report."""
+    """The statements, dots and paper dot total behind a category's counts in the report.
+
+    Staff see the records even where the report withholds them (a small group), with a notice
+    saying so: checking the data is what this page is for.
+    """
     category = get_object_or_404(
         Category.objects.select_related("session__workshop", "presented_from"),
         pk=pk,
@@ -109,9 +118,14 @@ def trace_category(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     statements = list(
         Statement.objects.filter(category=category, hidden=False).order_by("created_at", "pk")
     )
-    dots = list(
-        Dot.objects.filter(category=category).select_related("participant").order_by("placed_at")
-    )
+    dots = [
+        (dot, participant_label(dot.participant))
+        for dot in Dot.objects.filter(category=category)
+        .select_related("participant")
+        .order_by("placed_at", "pk")
+    ]
+    paper = PaperDotTally.objects.filter(category=category).first()
+    dot_total = sum(dot.count for dot, _label in dots)
     return render(
         request,
         "reports/trace_category.html",
@@ -120,7 +134,10 @@ def trace_category(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "category": category,
             "statements": statements,
             "dots": dots,
-            "dot_total": sum(dot.count for dot in dots),
+            "dot_total": dot_total,
+            "paper": paper,
+            "vote_total": dot_total + (paper.count if paper else 0),
+            "withheld_below": workshop_withheld_below(category.session.workshop),
         },
     )
 
@@ -128,20 +145,30 @@ def trace_category(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_GET
 @staff_required
 def trace_workshop(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """The participants' records behind a workshop's attendance count. Names appear only for
-    those who consented to be named."""
+    """The participants' records behind a workshop's attendance count. A participant's name
+    and organisation appear beside them only if they consented to be named (and were not
+    erased); the organisations behind the count are listed apart, tied to nobody."""
     workshop = get_object_or_404(Workshop, pk=pk, phase__slug=slug)
     participants = list(Participant.objects.filter(workshop=workshop).order_by("joined_at", "pk"))
     organisations = sorted(
         {p.organisation.strip() for p in participants if p.organisation.strip()}, key=str.lower
     )
+    rows = [
+        (
+            participant,
+            participant_label(participant),
+            participant.organisation if may_be_named(participant) else "",
+        )
+        for participant in participants
+    ]
     return render(
         request,
         "reports/trace_workshop.html",
         {
             "slug": slug,
             "workshop": workshop,
-            "participants": participants,
+            "participants": rows,
             "organisations": organisations,
+            "withheld_below": workshop_withheld_below(workshop),
         },
     )

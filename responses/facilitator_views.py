@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from responses import services
-from responses.models import Statement
+from responses.forms import PaperDotsForm
+from responses.models import Category, PaperDotTally, Statement
 from responses.services import FacilitationRefused, ParticipationRefused
 from sessions.models import PlenarySession
 from sessions.selectors import clustering_for, session_for
@@ -68,6 +69,7 @@ def session_cards(request: HttpRequest, session: PlenarySession) -> HttpResponse
         try:
             submission = services.card_enter(
                 session=session,
+                actor=request.user,
                 text=text,
                 use=use,
                 idempotency_key=form.cleaned_data["idempotency_key"],
@@ -111,11 +113,37 @@ def session_cards(request: HttpRequest, session: PlenarySession) -> HttpResponse
 @require_http_methods(["GET"])
 @session_view
 def session_clustering(request: HttpRequest, session: PlenarySession) -> HttpResponse:
+    return _clustering_page(request, session)
+
+
+def _clustering_page(
+    request: HttpRequest,
+    session: PlenarySession,
+    paper_form: PaperDotsForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     board = clustering_for(user=request.user, session=session)
+    if paper_form is None:
+        tallies = list(PaperDotTally.objects.filter(session=session).order_by("-recorded_at"))
+        paper_form = PaperDotsForm(
+            categories=board.categories,
+            initial={
+                "note": tallies[0].note if tallies else "",
+                **{f"paper_{t.category_id}": t.count for t in tallies},
+            },
+        )
+    dots = {category.pk: category.dot_total or 0 for category in board.categories}
     return render(
         request,
         "responses/clustering.html",
-        {"session": session, "workshop": session.workshop, "board": board},
+        {
+            "session": session,
+            "workshop": session.workshop,
+            "board": board,
+            "paper_form": paper_form,
+            "paper_rows": [(c, field, dots.get(c.pk, 0)) for c, field in paper_form.rows()],
+        },
+        status=status,
     )
 
 
@@ -142,6 +170,7 @@ def _clustering_action(action):
 def category_create(request, session):
     category = services.category_create(
         session=session,
+        actor=request.user,
         name=request.POST.get("name", ""),
         description=request.POST.get("description", ""),
     )
@@ -156,6 +185,7 @@ def category_update(request, session):
         raise FacilitationRefused(_("Give the category a reference number."), code="number")
     category = services.category_update(
         category=category,
+        actor=request.user,
         reference_number=number,
         name=request.POST.get("name", ""),
         description=request.POST.get("description", ""),
@@ -165,7 +195,7 @@ def category_update(request, session):
 
 @_clustering_action
 def categories_renumber(request, session):
-    services.categories_renumber(session=session)
+    services.categories_renumber(session=session, actor=request.user)
     return _("Categories renumbered from 1."), ""
 
 
@@ -179,7 +209,10 @@ def statements_move(request, session):
         .first()
     )
     moved = services.statements_categorise(
-        session=session, statement_ids=ids, category_id=_optional_id(request.POST.get("category"))
+        session=session,
+        actor=request.user,
+        statement_ids=ids,
+        category_id=_optional_id(request.POST.get("category")),
     )
     anchor = f"category-{origin}" if origin else "uncategorised"
     return _("%(count)d statement(s) moved.") % {"count": moved}, anchor
@@ -189,6 +222,7 @@ def statements_move(request, session):
 def category_merge(request, session):
     target = services.category_merge(
         session=session,
+        actor=request.user,
         source_id=_optional_id(request.POST.get("category")) or 0,
         target_id=_optional_id(request.POST.get("into")) or 0,
     )
@@ -199,6 +233,7 @@ def category_merge(request, session):
 def category_split(request, session):
     new = services.category_split(
         session=session,
+        actor=request.user,
         category_id=_optional_id(request.POST.get("category")) or 0,
         statement_ids=_ids(request.POST.getlist("statement")),
         name=request.POST.get("name", ""),
@@ -209,7 +244,9 @@ def category_split(request, session):
 @_clustering_action
 def category_delete(request, session):
     services.category_delete(
-        session=session, category_id=_optional_id(request.POST.get("category")) or 0
+        session=session,
+        actor=request.user,
+        category_id=_optional_id(request.POST.get("category")) or 0,
     )
     return _("Category removed; its statements are uncategorised again."), "uncategorised"
 
@@ -225,7 +262,7 @@ def categories_present(request, session):
         )
     except PlenarySession.DoesNotExist:
         raise FacilitationRefused(_("Choose a session's list to present."), code="source") from None
-    created = services.categories_present(session=session, source=source)
+    created = services.categories_present(session=session, actor=request.user, source=source)
     return (
         _("%(count)d categories presented from “%(title)s”.")
         % {"count": len(created), "title": source.title},
@@ -236,21 +273,52 @@ def categories_present(request, session):
 @_clustering_action
 def statement_hide(request, session):
     statement = _statement(session, request)
-    services.statement_hide(statement=statement, reason=request.POST.get("reason", ""))
+    services.statement_hide(
+        statement=statement, actor=request.user, reason=request.POST.get("reason", "")
+    )
     return _("Statement hidden. It is kept and can be restored."), "hidden"
 
 
 @_clustering_action
 def statement_restore(request, session):
     statement = _statement(session, request)
-    services.statement_restore(statement=statement)
+    services.statement_restore(statement=statement, actor=request.user)
     return _("Statement restored."), "uncategorised"
 
 
 def _statement(session: PlenarySession, request: HttpRequest) -> Statement:
-    statement = Statement.objects.filter(
-        session=session, pk=_optional_id(request.POST.get("statement"))
-    ).first()
+    statement = (
+        Statement.objects.select_related("session__workshop")
+        .filter(session=session, pk=_optional_id(request.POST.get("statement")))
+        .first()
+    )
     if statement is None:
         raise FacilitationRefused(_("That statement is not in this session."), code="statement")
     return statement
+
+
+@require_POST
+@session_view
+def paper_dots_save(request: HttpRequest, session: PlenarySession) -> HttpResponse:
+    """Save the paper dot totals; a mistake shows the page again with what was typed."""
+    categories = Category.objects.filter(session=session).order_by("reference_number")
+    form = PaperDotsForm(request.POST, categories=categories)
+    if form.is_valid():
+        try:
+            changed = services.paper_dots_record(
+                session=session,
+                totals=form.totals(),
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
+        except ParticipationRefused as refusal:  # FacilitationRefused
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(
+                request,
+                _("Paper dot totals saved (%(count)d changed).") % {"count": changed}
+                if changed
+                else _("The paper dot totals are unchanged."),
+            )
+            return redirect(_clustering_url(session, "paper-dots"))
+    return _clustering_page(request, session, paper_form=form, status=400)

@@ -106,3 +106,71 @@ class StatementEditForm(forms.Form):
 class DotForm(forms.Form):
     category = forms.IntegerField(min_value=1)
     action = forms.ChoiceField(choices=[("place", "place"), ("remove", "remove")])
+
+
+class PaperDotsForm(forms.Form):
+    """The dots counted on a paper wall chart: a total per category (blank: none) and a note.
+
+    Typed as text with a numeric keyboard rather than ``type=number``, so whatever was typed is
+    shown again beside its error message.
+    """
+
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        max_length=300,
+        required=False,
+        help_text=_("Saved with every total, e.g. who counted and from which chart."),
+    )
+
+    def __init__(self, *args, categories, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.categories = list(categories)
+        note = self.fields.pop("note")
+        for category in self.categories:
+            message = _(
+                "Paper dots for “%(name)s”: enter a whole number from 0 to 100,000, or leave it "
+                "blank for none."
+            ) % {"name": category.name}
+            self.fields[self.field_name(category)] = forms.IntegerField(
+                label=f"{category.reference_number}. {category.name}",
+                required=False,
+                min_value=0,
+                max_value=100000,
+                widget=forms.TextInput(
+                    attrs={
+                        "inputmode": "numeric",
+                        "autocomplete": "off",
+                        "class": "form-control",
+                        "size": 7,
+                    }
+                ),
+                error_messages={"invalid": message, "min_value": message, "max_value": message},
+            )
+        self.fields["note"] = note
+        note.widget.attrs["class"] = "form-control"
+
+    @staticmethod
+    def field_name(category) -> str:
+        return f"paper_{category.pk}"
+
+    def rows(self) -> list[tuple]:
+        """(category, bound field) per category, in the categories' order, for the table."""
+        rows = []
+        for category in self.categories:
+            field = self[self.field_name(category)]
+            if field.errors:
+                field.field.widget.attrs["class"] = "form-control is-invalid"
+            rows.append((category, field))
+        return rows
+
+    def totals(self) -> dict[int, int | None]:
+        """Category id → total (None: remove) for each category the submitted form held.
+
+        A category created after the page was loaded has no field in the submission, and its
+        total (perhaps recorded by someone else meanwhile) is left as it is.
+        """
+        return {
+            category.pk: self.cleaned_data[self.field_name(category)]
+            for category in self.categories
+            if self.add_prefix(self.field_name(category)) in self.data
+        }

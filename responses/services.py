@@ -8,13 +8,30 @@ Refusals raise ``ParticipationRefused`` with a message fit to show the participa
 import uuid
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from responses.models import STATEMENT_MAX_LENGTH, Category, Dot, Participant, Statement
+from responses.models import (
+    STATEMENT_MAX_LENGTH,
+    Category,
+    Dot,
+    PaperDotTally,
+    Participant,
+    Statement,
+)
 from responses.text import normalise_statement_text
+from sessions.audit import (
+    Action,
+    Target,
+    audit_changes,
+    audit_created,
+    audit_record,
+    audit_record_many,
+    audit_removed,
+)
 from sessions.models import PlenarySession, Workshop
 
 Phase = PlenarySession.Phase
@@ -136,6 +153,16 @@ def statement_submit(
                 source=Statement.Source.ONLINE,
                 idempotency_key=idempotency_key,
             )
+            # Only a stored card is recorded; a repeat of its key changes nothing.
+            audit_record(
+                workshop=session.workshop,
+                session=session,
+                participant=participant,
+                action=Action.CREATED,
+                target=Target.STATEMENT,
+                target_id=statement.pk,
+                changes=audit_created(text=text, use=use),
+            )
     except IntegrityError:
         # The same key arrived twice at once: the other request stored it first.
         existing = _statement_for_key(idempotency_key, participant)
@@ -170,14 +197,37 @@ def statement_edit(
     *, session: PlenarySession, participant: Participant, pk: int, text: str, use: str
 ) -> Statement:
     statement = _own_statement(session=session, participant=participant, pk=pk)
+    before = {"text": statement.text, "use": statement.use}
     statement.text, statement.use = _clean_text(text), _clean_use(use)
     statement.save(update_fields=["text", "use", "updated_at"])
+    changes = audit_changes(before, {"text": statement.text, "use": statement.use})
+    if changes:
+        audit_record(
+            workshop=session.workshop,
+            session=session,
+            participant=participant,
+            action=Action.CHANGED,
+            target=Target.STATEMENT,
+            target_id=statement.pk,
+            changes=changes,
+        )
     return statement
 
 
 @transaction.atomic
 def statement_withdraw(*, session: PlenarySession, participant: Participant, pk: int) -> None:
-    _own_statement(session=session, participant=participant, pk=pk).delete()
+    statement = _own_statement(session=session, participant=participant, pk=pk)
+    # The history keeps what was withdrawn; the statement itself is gone.
+    audit_record(
+        workshop=session.workshop,
+        session=session,
+        participant=participant,
+        action=Action.WITHDRAWN,
+        target=Target.STATEMENT,
+        target_id=statement.pk,
+        changes=audit_removed(text=statement.text, use=statement.use),
+    )
+    statement.delete()
 
 
 def _voting_category(session: PlenarySession, category_id: int) -> Category:
@@ -260,6 +310,7 @@ class FacilitationRefused(ParticipationRefused):
 def card_enter(
     *,
     session: PlenarySession,
+    actor: AbstractBaseUser | None,
     text: str,
     use: str = "",
     source: str = Statement.Source.CARD,
@@ -278,6 +329,15 @@ def card_enter(
         with transaction.atomic():
             statement = Statement.objects.create(
                 session=session, text=text, use=use, source=source, idempotency_key=idempotency_key
+            )
+            audit_record(
+                workshop=session.workshop,
+                session=session,
+                actor=actor,
+                action=Action.CREATED,
+                target=Target.STATEMENT,
+                target_id=statement.pk,
+                changes=audit_created(text=text, use=use, source=source),
             )
     except IntegrityError:
         return Submission(Statement.objects.get(idempotency_key=idempotency_key), created=False)
@@ -304,24 +364,78 @@ def _lock_session(session: PlenarySession) -> None:
     PlenarySession.objects.select_for_update().filter(pk=session.pk).values_list("pk").get()
 
 
+def _category_fields(category: Category) -> dict[str, int | str]:
+    return {
+        "reference_number": category.reference_number,
+        "name": category.name,
+        "description": category.description,
+    }
+
+
+def _category_label(category: Category | None) -> str | None:
+    # As the facilitator saw it then: later renumbering or renaming leaves the history as it was.
+    return None if category is None else str(category)
+
+
+def _moves_record(
+    *,
+    session: PlenarySession,
+    actor: AbstractBaseUser | None,
+    statements: list[Statement],
+    to: Category | None,
+) -> None:
+    """A "moved" event for each statement whose category changes (their categories loaded)."""
+    to_id = None if to is None else to.pk
+    audit_record_many(
+        workshop=session.workshop,
+        session=session,
+        actor=actor,
+        action=Action.MOVED,
+        target=Target.STATEMENT,
+        changes_by_id={
+            statement.pk: {"category": [_category_label(statement.category), _category_label(to)]}
+            for statement in statements
+            if statement.category_id != to_id
+        },
+    )
+
+
 @transaction.atomic
-def category_create(*, session: PlenarySession, name: str, description: str = "") -> Category:
+def category_create(
+    *, session: PlenarySession, actor: AbstractBaseUser | None, name: str, description: str = ""
+) -> Category:
     _lock_session(session)
-    return Category.objects.create(
+    category = Category.objects.create(
         session=session,
         reference_number=_next_reference_number(session),
         name=_clean_category_name(session, name),
         description=description.strip(),
     )
+    audit_record(
+        workshop=session.workshop,
+        session=session,
+        actor=actor,
+        action=Action.CREATED,
+        target=Target.CATEGORY,
+        target_id=category.pk,
+        changes=audit_created(**_category_fields(category)),
+    )
+    return category
 
 
 @transaction.atomic
 def category_update(
-    *, category: Category, reference_number: int, name: str, description: str
+    *,
+    category: Category,
+    actor: AbstractBaseUser | None,
+    reference_number: int,
+    name: str,
+    description: str,
 ) -> Category:
     """Rename, describe and renumber a category; a number already taken is swapped."""
     session = category.session
     _lock_session(session)
+    before = _category_fields(category)
     name = _clean_category_name(session, name, exclude=category.pk)
     if reference_number < 1:
         raise FacilitationRefused(_("Reference numbers start at 1."), code="number")
@@ -331,10 +445,30 @@ def category_update(
             Category.objects.filter(pk=holder.pk).update(reference_number=_PARKED_NUMBER)
             Category.objects.filter(pk=category.pk).update(reference_number=reference_number)
             Category.objects.filter(pk=holder.pk).update(reference_number=category.reference_number)
+            audit_record(
+                workshop=session.workshop,
+                session=session,
+                actor=actor,
+                action=Action.RENUMBERED,
+                target=Target.CATEGORY,
+                target_id=holder.pk,
+                changes={"reference_number": [reference_number, category.reference_number]},
+            )
     Category.objects.filter(pk=category.pk).update(
         reference_number=reference_number, name=name, description=description.strip()
     )
     category.refresh_from_db()
+    changes = audit_changes(before, _category_fields(category))
+    if changes:
+        audit_record(
+            workshop=session.workshop,
+            session=session,
+            actor=actor,
+            action=Action.CHANGED,
+            target=Target.CATEGORY,
+            target_id=category.pk,
+            changes=changes,
+        )
     return category
 
 
@@ -342,7 +476,7 @@ _PARKED_NUMBER = 32000
 
 
 @transaction.atomic
-def categories_renumber(*, session: PlenarySession) -> None:
+def categories_renumber(*, session: PlenarySession, actor: AbstractBaseUser | None) -> None:
     """Number the categories 1, 2, 3… in their current order, closing gaps left by merges."""
     _lock_session(session)
     categories = list(session.categories.order_by("reference_number"))
@@ -350,6 +484,18 @@ def categories_renumber(*, session: PlenarySession) -> None:
         Category.objects.filter(pk=category.pk).update(reference_number=_PARKED_NUMBER + offset)
     for number, category in enumerate(categories, start=1):
         Category.objects.filter(pk=category.pk).update(reference_number=number)
+    audit_record_many(
+        workshop=session.workshop,
+        session=session,
+        actor=actor,
+        action=Action.RENUMBERED,
+        target=Target.CATEGORY,
+        changes_by_id={
+            category.pk: {"reference_number": [category.reference_number, number]}
+            for number, category in enumerate(categories, start=1)
+            if category.reference_number != number
+        },
+    )
 
 
 def _category_in(session: PlenarySession, category_id: int | None) -> Category | None:
@@ -363,7 +509,11 @@ def _category_in(session: PlenarySession, category_id: int | None) -> Category |
 
 @transaction.atomic
 def statements_categorise(
-    *, session: PlenarySession, statement_ids: list[int], category_id: int | None
+    *,
+    session: PlenarySession,
+    actor: AbstractBaseUser | None,
+    statement_ids: list[int],
+    category_id: int | None,
 ) -> int:
     """Put statements into a category, or back among the uncategorised with ``None``."""
     category = _category_in(session, category_id)
@@ -372,11 +522,16 @@ def statements_categorise(
         raise FacilitationRefused(
             _("Some of those statements are not in this session."), code="statement"
         )
-    return statements.update(category=category, updated_at=timezone.now())
+    before = list(statements.select_related("category"))
+    moved = statements.update(category=category, updated_at=timezone.now())
+    _moves_record(session=session, actor=actor, statements=before, to=category)
+    return moved
 
 
 @transaction.atomic
-def category_merge(*, session: PlenarySession, source_id: int, target_id: int) -> Category:
+def category_merge(
+    *, session: PlenarySession, actor: AbstractBaseUser | None, source_id: int, target_id: int
+) -> Category:
     """Move every statement of one category into another and remove the emptied one."""
     _lock_session(session)
     source, target = _category_in(session, source_id), _category_in(session, target_id)
@@ -388,14 +543,33 @@ def category_merge(*, session: PlenarySession, source_id: int, target_id: int) -
             % {"name": source.name},
             code="in_use",
         )
+    moving = list(source.statements.all())
     source.statements.update(category=target, updated_at=timezone.now())
+    audit_record(
+        workshop=session.workshop,
+        session=session,
+        actor=actor,
+        action=Action.MERGED,
+        target=Target.CATEGORY,
+        target_id=source.pk,
+        changes={
+            "category": [_category_label(source), _category_label(target)],
+            "statements": [None, len(moving)],
+        },
+    )
+    _moves_record(session=session, actor=actor, statements=moving, to=target)
     source.delete()
     return target
 
 
 @transaction.atomic
 def category_split(
-    *, session: PlenarySession, category_id: int, statement_ids: list[int], name: str
+    *,
+    session: PlenarySession,
+    actor: AbstractBaseUser | None,
+    category_id: int,
+    statement_ids: list[int],
+    name: str,
 ) -> Category:
     """Move some statements of a category into a new category."""
     _lock_session(session)
@@ -411,12 +585,28 @@ def category_split(
         reference_number=_next_reference_number(session),
         name=_clean_category_name(session, name),
     )
+    moving = list(category.statements.filter(pk__in=statement_ids))
     Statement.objects.filter(pk__in=statement_ids).update(category=new, updated_at=timezone.now())
+    audit_record(
+        workshop=session.workshop,
+        session=session,
+        actor=actor,
+        action=Action.SPLIT,
+        target=Target.CATEGORY,
+        target_id=new.pk,
+        changes={
+            "category": [_category_label(category), _category_label(new)],
+            "statements": [None, len(moving)],
+        },
+    )
+    _moves_record(session=session, actor=actor, statements=moving, to=new)
     return new
 
 
 @transaction.atomic
-def category_delete(*, session: PlenarySession, category_id: int) -> None:
+def category_delete(
+    *, session: PlenarySession, actor: AbstractBaseUser | None, category_id: int
+) -> None:
     """Remove a category; its statements go back among the uncategorised."""
     category = _category_in(session, category_id)
     if category.dots.exists() or category.presented_as.exists():
@@ -425,11 +615,24 @@ def category_delete(*, session: PlenarySession, category_id: int) -> None:
             % {"name": category.name},
             code="in_use",
         )
+    moving = list(category.statements.all())
+    audit_record(
+        workshop=session.workshop,
+        session=session,
+        actor=actor,
+        action=Action.DELETED,
+        target=Target.CATEGORY,
+        target_id=category.pk,
+        changes=audit_removed(**_category_fields(category), statements=len(moving) or None),
+    )
+    _moves_record(session=session, actor=actor, statements=moving, to=None)
     category.delete()
 
 
 @transaction.atomic
-def categories_present(*, session: PlenarySession, source: PlenarySession) -> list[Category]:
+def categories_present(
+    *, session: PlenarySession, actor: AbstractBaseUser | None, source: PlenarySession
+) -> list[Category]:
     """Give a ranking session the list of another session's categories, linked to them."""
     _lock_session(session)
     if source.pk == session.pk:
@@ -442,7 +645,7 @@ def categories_present(*, session: PlenarySession, source: PlenarySession) -> li
     originals = list(source.categories.order_by("reference_number"))
     if not originals:
         raise FacilitationRefused(_("That session has no categories yet."), code="empty")
-    return Category.objects.bulk_create(
+    presented = Category.objects.bulk_create(
         Category(
             session=session,
             reference_number=original.reference_number,
@@ -452,20 +655,133 @@ def categories_present(*, session: PlenarySession, source: PlenarySession) -> li
         )
         for original in originals
     )
+    audit_record_many(
+        workshop=session.workshop,
+        session=session,
+        actor=actor,
+        action=Action.CREATED,
+        target=Target.CATEGORY,
+        changes_by_id={
+            category.pk: {
+                **audit_created(**_category_fields(category)),
+                "presented_from": [None, f"{source}: {original}"],
+            }
+            for category, original in zip(presented, originals, strict=True)
+        },
+    )
+    return presented
+
+
+def _hiding_record(
+    *, statement: Statement, actor: AbstractBaseUser | None, action: str, reason_before: str
+) -> None:
+    changes = audit_changes(
+        {"hidden_reason": reason_before}, {"hidden_reason": statement.hidden_reason}
+    )
+    if changes:
+        audit_record(
+            workshop=statement.session.workshop,
+            session=statement.session,
+            actor=actor,
+            action=action,
+            target=Target.STATEMENT,
+            target_id=statement.pk,
+            changes=changes,
+        )
 
 
 @transaction.atomic
-def statement_hide(*, statement: Statement, reason: str) -> Statement:
+def statement_hide(
+    *, statement: Statement, actor: AbstractBaseUser | None, reason: str
+) -> Statement:
     reason = " ".join(reason.split())
     if not reason:
         raise FacilitationRefused(_("Say why the statement is hidden."), code="reason")
+    reason_before = statement.hidden_reason
     statement.hidden, statement.hidden_reason = True, reason[:300]
     statement.save(update_fields=["hidden", "hidden_reason", "updated_at"])
+    _hiding_record(
+        statement=statement, actor=actor, action=Action.HIDDEN, reason_before=reason_before
+    )
     return statement
 
 
 @transaction.atomic
-def statement_restore(*, statement: Statement) -> Statement:
+def statement_restore(*, statement: Statement, actor: AbstractBaseUser | None) -> Statement:
+    reason_before = statement.hidden_reason
     statement.hidden, statement.hidden_reason = False, ""
     statement.save(update_fields=["hidden", "hidden_reason", "updated_at"])
+    _hiding_record(
+        statement=statement, actor=actor, action=Action.RESTORED, reason_before=reason_before
+    )
     return statement
+
+
+# --- Paper dot totals: dots counted on a paper wall chart ---------------------------------------
+
+
+PAPER_DOTS_MAX = 100000
+
+
+@transaction.atomic
+def paper_dots_record(
+    *,
+    session: PlenarySession,
+    totals: dict[int, int | None],
+    note: str,
+    actor: AbstractBaseUser | None,
+) -> int:
+    """Record the dots counted on paper for some of a session's categories: category id →
+    total, ``None`` to remove a category's total. Kept apart from the dots participants placed.
+
+    Every category must be the session's own and every total from 0 to 100,000; otherwise
+    nothing is saved. The note goes with each total saved. Returns how many totals were
+    created, changed or removed; each is recorded in the history.
+    """
+    _lock_session(session)
+    note = " ".join(note.split())[:300]
+    categories = {c.pk: c for c in session.categories.filter(pk__in=list(totals))}
+    if len(categories) != len(totals):
+        raise FacilitationRefused(_("That category is not in this session."), code="category")
+    if any(count is not None and not 0 <= count <= PAPER_DOTS_MAX for count in totals.values()):
+        raise FacilitationRefused(
+            _("A paper total is a whole number from 0 to %(max)d.") % {"max": PAPER_DOTS_MAX},
+            code="count",
+        )
+    existing = {t.category_id: t for t in PaperDotTally.objects.filter(category__in=categories)}
+    events: dict[str, dict[int, dict]] = {
+        Action.CREATED: {},
+        Action.CHANGED: {},
+        Action.DELETED: {},
+    }
+    for category_id, count in totals.items():
+        category, tally = categories[category_id], existing.get(category_id)
+        if count is None and tally is not None:
+            events[Action.DELETED][tally.pk] = audit_removed(
+                category=_category_label(category), count=tally.count, note=tally.note
+            )
+            tally.delete()
+        elif count is not None and tally is None:
+            tally = PaperDotTally.objects.create(
+                session=session, category=category, count=count, note=note
+            )
+            events[Action.CREATED][tally.pk] = audit_created(
+                category=_category_label(category), count=count, note=note
+            )
+        elif count is not None and (tally.count, tally.note) != (count, note):
+            events[Action.CHANGED][tally.pk] = audit_changes(
+                {"count": tally.count, "note": tally.note}, {"count": count, "note": note}
+            )
+            tally.count, tally.note, tally.recorded_at = count, note, timezone.now()
+            tally.save(update_fields=["count", "note", "recorded_at"])
+    for action, changes_by_id in events.items():
+        if changes_by_id:
+            audit_record_many(
+                workshop=session.workshop,
+                session=session,
+                actor=actor,
+                action=action,
+                target=Target.PAPER_DOTS,
+                changes_by_id=changes_by_id,
+            )
+    return sum(len(changes_by_id) for changes_by_id in events.values())

@@ -3,7 +3,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sessions.models import NoteRevision, PlenarySession, ProjectPhase, Workshop
+from sessions.models import AuditEvent, NoteRevision, PlenarySession, ProjectPhase, Workshop
 
 
 class WorkshopInline(admin.TabularInline):
@@ -92,4 +92,50 @@ class NoteRevisionAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The change history, to read only: events are written by the services, never by hand."""
+
+    list_display = [
+        "created_at",
+        "workshop",
+        "session",
+        "action",
+        "target",
+        "target_id",
+        "actor",
+        "participant_reference",
+    ]
+    list_filter = ["action", "target"]
+    search_fields = ["target_id"]
+    list_select_related = ["workshop", "session__workshop", "actor", "actor_participant"]
+    date_hierarchy = "created_at"
+    fields = [
+        "created_at",
+        "workshop",
+        "session",
+        "actor",
+        "participant_reference",
+        "action",
+        "target",
+        "target_id",
+        "changes",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("by participant"))
+    def participant_reference(self, obj: AuditEvent) -> str:
+        # The reference, not str(participant), which is their name.
+        return obj.actor_participant.reference if obj.actor_participant else "—"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -1,8 +1,9 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from sessions.models import PlenarySession, ProjectPhase, Workshop
+from sessions.models import AuditEvent, PlenarySession, ProjectPhase, Workshop
 from sessions.roles import FACILITATORS_GROUP
 
 
@@ -93,3 +94,29 @@ class NoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 16}),
     )
     based_on = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
+class HistoryFilterForm(forms.Form):
+    """The workshop history's filters, sent by GET so the page works without JavaScript."""
+
+    session = forms.ModelChoiceField(
+        label=_("Session"),
+        queryset=PlenarySession.objects.none(),
+        required=False,
+        empty_label=_("All sessions"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    target = forms.ChoiceField(
+        label=_("Record"),
+        choices=[("", _("All records"))]
+        + [(value, capfirst(label)) for value, label in AuditEvent.Target.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def __init__(self, *args, workshop: Workshop, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["session"]
+        field.queryset = workshop.sessions.order_by("position")
+        # The session's own str() names its workshop too: one query per option.
+        field.label_from_instance = lambda session: f"{session.position}. {session.title}"

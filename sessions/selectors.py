@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from responses.models import Category, Dot, Statement
-from sessions.models import NoteRevision, PlenarySession, Workshop
+from sessions.models import AuditEvent, NoteRevision, PlenarySession, Workshop
 from sessions.roles import User, workshops_visible_to
 
 
@@ -153,3 +153,20 @@ def clustering_for(*, user: User, session: PlenarySession) -> ClusteringBoard:
     return ClusteringBoard(
         categories=categories, uncategorised=uncategorised, hidden=hidden, presentable=presentable
     )
+
+
+def workshop_events(
+    *, workshop: Workshop, session: PlenarySession | None = None, target: str = ""
+) -> QuerySet[AuditEvent]:
+    """A workshop's change history, newest first, optionally of one session or record type.
+
+    Each event comes with its actor, participant and session in the same query.
+    """
+    events = AuditEvent.objects.filter(workshop=workshop).select_related(
+        "actor", "actor_participant", "session"
+    )
+    if session is not None:
+        events = events.filter(session=session)
+    if target:
+        events = events.filter(target=target)
+    return events.order_by("-created_at", "-pk")

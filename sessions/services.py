@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from sessions.audit import Action, Target, audit_created, audit_record
 from sessions.models import NoteRevision, PlenarySession, Workshop
 from sessions.roles import user_is_facilitator
 
@@ -115,6 +116,20 @@ def note_save(*, session: PlenarySession, author, text: str, based_on: int | Non
         based_on=based_on if latest is not None else None,
         text=text,
         author=author,
+    )
+    # The revision keeps the text; the history says who saved which revision, from which.
+    audit_record(
+        workshop=session.workshop,
+        session=session,
+        actor=author,
+        action=Action.CREATED,
+        target=Target.NOTE,
+        target_id=revision.pk,
+        changes=audit_created(
+            revision=revision.number,
+            based_on=revision.based_on,
+            conflict_with=conflict.number if conflict else None,
+        ),
     )
     return NoteSave(revision=revision, conflict_with=conflict)
 

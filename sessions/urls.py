@@ -1,6 +1,7 @@
 from django.urls import path
 
 from responses import facilitator_views as statements
+from responses import privacy_views as privacy
 from sessions import views
 
 app_name = "workshop_sessions"
@@ -11,6 +12,7 @@ urlpatterns = [
     path("new/", views.workshop_create, name="workshop_create"),
     path("<int:pk>/", views.workshop_detail, name="workshop_detail"),
     path("<int:pk>/edit/", views.workshop_edit, name="workshop_edit"),
+    path("<int:pk>/history/", views.workshop_history, name="workshop_history"),
     path("<int:workshop_pk>/sessions/new/", views.session_create, name="session_create"),
     path(f"{session}edit/", views.session_edit, name="session_edit"),
     path(f"{session}move/", views.session_move, name="session_move"),
@@ -35,4 +37,16 @@ urlpatterns = [
     path(f"{session}clustering/present/", statements.categories_present, name="categories_present"),
     path(f"{session}clustering/hide/", statements.statement_hide, name="statement_hide"),
     path(f"{session}clustering/restore/", statements.statement_restore, name="statement_restore"),
+    path(f"{session}clustering/paper-dots/", statements.paper_dots_save, name="paper_dots_save"),
+    path("<int:workshop_pk>/participants/", privacy.participant_list, name="participant_list"),
+    path(
+        "<int:workshop_pk>/participants/<int:pk>/data/",
+        privacy.participant_data_download,
+        name="participant_data",
+    ),
+    path(
+        "<int:workshop_pk>/participants/<int:pk>/erase/",
+        privacy.participant_erase_confirm,
+        name="participant_erase",
+    ),
 ]

@@ -8,6 +8,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sessions import services
-from sessions.forms import NoteForm, PhaseForm, SessionForm, WorkshopForm
+from sessions.audit import audit_change_lines
+from sessions.forms import HistoryFilterForm, NoteForm, PhaseForm, SessionForm, WorkshopForm
 from sessions.models import PlenarySession, Workshop
 from sessions.roles import user_is_facilitator, user_is_staff_member, workshops_visible_to
 from sessions.selectors import (
@@ -24,6 +26,7 @@ from sessions.selectors import (
     note_latest,
     session_for,
     workshop_detail_for,
+    workshop_events,
 )
 
 
@@ -75,7 +78,11 @@ def workshop_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "workshop_sessions/workshop_detail.html",
-        {"workshop": workshop, "phases": PlenarySession.Phase.choices},
+        {
+            "workshop": workshop,
+            "phases": PlenarySession.Phase.choices,
+            "is_staff_member": user_is_staff_member(request.user),
+        },
     )
 
 
@@ -105,6 +112,56 @@ def workshop_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "workshop_sessions/workshop_form.html", {"form": form, "workshop": workshop}
     )
+
+
+HISTORY_PER_PAGE = 100
+
+
+@require_GET
+@facilitator_required
+def workshop_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who changed which statement, category or note, and when: newest first, filterable."""
+    workshop = _workshop(request, pk)
+    form = HistoryFilterForm(request.GET or None, workshop=workshop)
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = workshop_events(
+        workshop=workshop, session=filters.get("session"), target=filters.get("target", "")
+    )
+    paginator = Paginator(events, HISTORY_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "workshop_sessions/workshop_history.html",
+        {
+            "workshop": workshop,
+            "form": form,
+            "filtered": bool(filters.get("session") or filters.get("target")),
+            "page": page,
+            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "rows": [
+                (event, audit_change_lines(event.changes), _history_link(event)) for event in page
+            ],
+        },
+    )
+
+
+# Where a record of each type is worked on; other records link to their session's card.
+_HISTORY_PAGES = {
+    "statement": "workshop_sessions:session_clustering",
+    "category": "workshop_sessions:session_clustering",
+    "paper_dots": "workshop_sessions:session_clustering",
+    "note": "workshop_sessions:session_note_history",
+}
+
+
+def _history_link(event) -> str:
+    if event.session_id is None:
+        return ""
+    name = _HISTORY_PAGES.get(event.target)
+    if name is None:
+        workshop_url = reverse("workshop_sessions:workshop_detail", args=[event.workshop_id])
+        return f"{workshop_url}#session-{event.session_id}"
+    return reverse(name, args=[event.workshop_id, event.session_id])
 
 
 # --- Sessions ---------------------------------------------------------------------------------

@@ -1,14 +1,17 @@
 """The access-control matrix: every URL × anonymous, participant, this workshop's facilitator,
 another workshop's facilitator, and staff. A URL added without a row here fails the suite."""
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from reports.models import ImportBatch
 from tests.e2e.test_pages import _url_names
 from tests.factories import (
     CategoryFactory,
@@ -41,6 +44,19 @@ def p(name: str, *extra: str) -> Callable[[dict], str]:
     )
 
 
+def batch_url(name: str) -> str:
+    """A checked records file waiting for confirmation: an empty notes sheet."""
+    content = b"workshop,session,revision\r\n"
+    batch = ImportBatch.objects.create(
+        filename="notes.csv",
+        sha256="0" * 64,
+        size_bytes=len(content),
+        content=content,
+        status=ImportBatch.Status.CHECKED,
+    )
+    return reverse(f"reports:{name}", args=[batch.pk])
+
+
 def r(name: str, *extra: str) -> Callable[[dict], str]:
     return lambda w: reverse(
         f"reports:{name}", args=[w["workshop"].phase.slug, *[w[e] for e in extra]]
@@ -54,6 +70,30 @@ ROUTES: dict[str, Route] = {
     "reports:export": Route("staff", r("export", "format")),
     "reports:trace_category": Route("staff", r("trace_category", "category_pk")),
     "reports:trace_workshop": Route("staff", r("trace_workshop", "workshop_pk")),
+    "reports:records": Route("staff", lambda w: reverse("reports:records")),
+    "reports:records_export": Route(
+        "staff", lambda w: reverse("reports:records_export"), data=lambda w: {"format": "csv"}
+    ),
+    "reports:records_template": Route(
+        "staff", lambda w: reverse("reports:records_template", args=["xlsx"])
+    ),
+    "reports:records_upload": Route(
+        "staff",
+        lambda w: reverse("reports:records_upload"),
+        "post",
+        lambda w: {"file": SimpleUploadedFile("notes.csv", b"workshop,session\r\n")},
+    ),
+    "reports:records_batch": Route("staff", lambda w: batch_url("records_batch")),
+    "reports:records_batch_import": Route(
+        "staff", lambda w: batch_url("records_batch_import"), "post"
+    ),
+    "reports:records_batch_discard": Route(
+        "staff", lambda w: batch_url("records_batch_discard"), "post"
+    ),
+    # Open: the random key its page made is the permission (see the view).
+    "reports:records_progress": Route(
+        "open", lambda w: reverse("reports:records_progress", args=[uuid.uuid4()])
+    ),
     "home": Route("open", lambda w: reverse("home")),
     "healthz": Route("open", lambda w: reverse("healthz")),
     "login": Route("open", lambda w: reverse("login")),
@@ -87,6 +127,10 @@ ROUTES: dict[str, Route] = {
     ),
     "workshop_sessions:workshop_edit": Route(
         "workshop", lambda w: reverse("workshop_sessions:workshop_edit", args=[w["workshop"].pk])
+    ),
+    "workshop_sessions:workshop_history": Route(
+        "workshop",
+        lambda w: reverse("workshop_sessions:workshop_history", args=[w["workshop"].pk]),
     ),
     "workshop_sessions:session_create": Route(
         "workshop", lambda w: reverse("workshop_sessions:session_create", args=[w["workshop"].pk])
@@ -145,6 +189,31 @@ ROUTES: dict[str, Route] = {
     ),
     "workshop_sessions:statement_restore": Route(
         "workshop", s("statement_restore"), "post", lambda w: {"statement": w["own_card"].pk}
+    ),
+    # "workshop", like the other clustering actions: another workshop's facilitator gets 404.
+    "workshop_sessions:paper_dots_save": Route(
+        "workshop",
+        s("paper_dots_save"),
+        "post",
+        lambda w: {f"paper_{w['category'].pk}": "7", "note": "Counted twice"},
+    ),
+    "workshop_sessions:participant_list": Route(
+        "staff",
+        lambda w: reverse("workshop_sessions:participant_list", args=[w["workshop"].pk]),
+    ),
+    "workshop_sessions:participant_data": Route(
+        "staff",
+        lambda w: reverse(
+            "workshop_sessions:participant_data", args=[w["workshop"].pk, w["participant"].pk]
+        ),
+    ),
+    # GET shows the confirmation page; the POST erases (see tests/responses/test_privacy.py).
+    "workshop_sessions:participant_erase": Route(
+        "staff",
+        lambda w: reverse(
+            "workshop_sessions:participant_erase", args=[w["workshop"].pk, w["participant"].pk]
+        ),
+        "post",
     ),
 }
 

@@ -7,6 +7,7 @@ safe to open in a spreadsheet and still carry every text unchanged.
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from reports.records.layout import README_SHEET, SHEETS, SHEETS_BY_NAME
 # Fixed times inside the files, so the same records always give byte-identical files.
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 FIXED_PROPERTY_TIME = datetime(2000, 1, 1)
+CORE_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 # A records file is compressed; a hostile one could unpack to gigabytes (a "zip bomb").
 MAX_UNPACKED_BYTES = 500 * 1024 * 1024
 
@@ -95,14 +97,18 @@ def workbook_bytes(
 
 
 def _fixed_times(archive: bytes) -> bytes:
-    """The same ZIP with every entry dated FIXED_ZIP_TIME (openpyxl stamps the current time)."""
+    """The same ZIP with every entry dated FIXED_ZIP_TIME and a fixed "modified" property."""
     source = zipfile.ZipFile(io.BytesIO(archive))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             entry = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(entry, source.read(info.filename))
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                # openpyxl stamps "modified" with the time of saving, whatever was set.
+                data = CORE_MODIFIED.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
+            target.writestr(entry, data)
     return out.getvalue()
 
 
@@ -149,7 +155,16 @@ def read_records_file(*, name: str, content: bytes) -> list[RawSheet]:
         raise UnreadableFile(
             _("Upload an Excel workbook (.xlsx), a ZIP of CSV files (.zip) or one CSV file (.csv).")
         )
-    return [_read_csv(PurePath(name).stem.strip().lower(), content)]
+    sheet_name = PurePath(name).stem.strip().lower()
+    if sheet_name not in SHEETS_BY_NAME:
+        raise UnreadableFile(
+            _(
+                "Name a CSV file after the sheet it holds, e.g. statements.csv; "
+                "the sheets are: %(names)s."
+            )
+            % {"names": ", ".join(SHEETS_BY_NAME)}
+        )
+    return [_read_csv(sheet_name, content)]
 
 
 def _read_workbook(content: bytes) -> list[RawSheet]:

@@ -128,7 +128,8 @@ def _parse(column: Column, value: object) -> object:
     if value is None or (isinstance(value, str) and not value.strip()):
         if column.required:
             raise CellError(_("A value is needed."))
-        return column.default
+        # The models' text fields are never NULL: an empty text cell is an empty text.
+        return "" if column.default is None and column.kind == "text" else column.default
     kind = column.kind
     if kind == "text":
         text = _text(value)
@@ -150,6 +151,9 @@ def _parse(column: Column, value: object) -> object:
         given = _text(value).strip()
         for choice in column.choices:
             if given.casefold() == choice.casefold():
+                return choice
+        for choice, label in column.labels:
+            if given.casefold() == str(label).casefold():
                 return choice
         allowed = ", ".join(choice or _("(blank)") for choice in column.choices)
         raise CellError(
@@ -276,7 +280,9 @@ def _rows(raw_sheets: list[RawSheet], check: _Checker) -> dict[str, list[Row]]:
                     check.add(row, name, str(error))
                     row.values[name] = None
             for column in sheet.columns:
-                row.values.setdefault(column.name, column.default)
+                row.values.setdefault(
+                    column.name, _parse(column, None) if not column.required else None
+                )
             rows[sheet.name].append(row)
     return rows
 

@@ -22,6 +22,8 @@ class Column:
     help: str | Promise
     required: bool = False
     choices: tuple[str, ...] = ()
+    # The choices' labels, also accepted on import ("Local government workshop" for "local").
+    labels: tuple[tuple[str, object], ...] = ()
     max_length: int | None = None
     minimum: int | None = None
     maximum: int | None = None
@@ -101,7 +103,14 @@ SHEETS: tuple[Sheet, ...] = (
             Column("workshop", "key", _("A reference you choose, unique in the file."), True),
             Column("phase", "key", _("The phase's short name."), True),
             Column("title", "text", _("Title."), True, max_length=200),
-            Column("kind", "choice", _("Kind of workshop."), True, _values(Workshop.Kind.choices)),
+            Column(
+                "kind",
+                "choice",
+                _("Kind of workshop."),
+                True,
+                _values(Workshop.Kind.choices),
+                labels=Workshop.Kind.choices,
+            ),
             Column("date", "date", _("Date (YYYY-MM-DD)."), True),
             Column("start_time", "time", _("Start time (HH:MM).")),
             Column("end_time", "time", _("End time (HH:MM).")),
@@ -112,6 +121,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "choice",
                 _("Where the workshop stands."),
                 choices=_values(Workshop.Status.choices),
+                labels=Workshop.Status.choices,
                 default=Workshop.Status.COMPLETED,
             ),
             Column(
@@ -143,6 +153,7 @@ SHEETS: tuple[Sheet, ...] = (
                 _("What the session collected."),
                 True,
                 _values(PlenarySession.Purpose.choices),
+                labels=PlenarySession.Purpose.choices,
             ),
             Column(
                 "writing_minutes",
@@ -171,6 +182,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "choice",
                 _("Where the session stands."),
                 choices=_values(PlenarySession.Phase.choices),
+                labels=PlenarySession.Phase.choices,
                 default=PlenarySession.Phase.CLOSED,
             ),
             Column("results_revealed", "bool", _("Were the tallies shown (yes/no)?"), default=True),
@@ -200,6 +212,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "choice",
                 _("Level of government."),
                 choices=_values(Participant.Level.choices),
+                labels=Participant.Level.choices,
                 default="",
             ),
             Column(
@@ -260,6 +273,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "choice",
                 _("E for external use, I for internal, blank if not marked."),
                 choices=_values(Statement.Use.choices),
+                labels=Statement.Use.choices,
                 default="",
             ),
             Column(
@@ -267,6 +281,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "choice",
                 _("How it was collected."),
                 choices=_values(Statement.Source.choices),
+                labels=Statement.Source.choices,
                 default=Statement.Source.CARD,
             ),
             Column(

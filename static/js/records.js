@@ -19,7 +19,7 @@
         window.setTimeout(function () { button.disabled = true; }, 0);
       }
       box.hidden = false;
-      window.setInterval(function () {
+      function poll() {
         fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
           .then(function (response) { return response.status === 200 ? response.json() : null; })
           .then(function (state) {
@@ -38,7 +38,9 @@
             }
           })
           .catch(function () { /* the page is being replaced, or the network blinked */ });
-      }, 700);
+      }
+      poll();
+      window.setInterval(poll, 400);
     });
   }
 

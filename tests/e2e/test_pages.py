@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from sessions.audit import audit_record
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.factories import (
     CategoryFactory,
@@ -48,6 +49,10 @@ PAGES: dict[str, Page] = {
         "facilitator",
         lambda world: reverse("workshop_sessions:workshop_edit", args=[world["workshop"].pk]),
     ),
+    "workshop_sessions:workshop_history": Page(
+        "facilitator",
+        lambda world: reverse("workshop_sessions:workshop_history", args=[world["workshop"].pk]),
+    ),
     "workshop_sessions:session_create": Page(
         "facilitator",
         lambda world: reverse("workshop_sessions:session_create", args=[world["workshop"].pk]),
@@ -82,6 +87,9 @@ PAGES: dict[str, Page] = {
     "not found": Page("facilitator", lambda world: "/no-such-page/", status=404),
     # Staff's report pages.
     "reports:index": Page("staff", lambda world: reverse("reports:index")),
+    "reports:records": Page("staff", lambda world: reverse("reports:records")),
+    "reports:records_batch": Page("staff", lambda world: records_batch_url(valid=True)),
+    "reports:records_batch (problems)": Page("staff", lambda world: records_batch_url(valid=False)),
     "reports:report": Page(
         "staff", lambda world: reverse("reports:report", args=[world["workshop"].phase.slug])
     ),
@@ -99,6 +107,18 @@ PAGES: dict[str, Page] = {
         "staff",
         lambda world: reverse(
             "reports:trace_workshop", args=[world["workshop"].phase.slug, world["workshop"].pk]
+        ),
+    ),
+    # Staff's pages for participants' personal data.
+    "workshop_sessions:participant_list": Page(
+        "staff",
+        lambda world: reverse("workshop_sessions:participant_list", args=[world["workshop"].pk]),
+    ),
+    "workshop_sessions:participant_erase": Page(
+        "staff",
+        lambda world: reverse(
+            "workshop_sessions:participant_erase",
+            args=[world["workshop"].pk, world["participant"].pk],
         ),
     ),
     # The participant's pages, in every phase of a session.
@@ -138,6 +158,15 @@ NOT_PAGES = {
     "responses:dot_change": "POST only; redirects back, or returns the ballot to htmx",
     "workshop_sessions:session_board_feed": "a fragment of the board, polled by htmx",
     "reports:export": "a download (attachment), not a page",
+    "reports:records_export": "a download (attachment), not a page",
+    "reports:records_template": "a download (attachment), not a page",
+    "reports:records_upload": "POST only; redirects to the checked file's page",
+    "reports:records_batch_import": "POST only; redirects to the file's page",
+    "reports:records_batch_discard": "POST only; redirects to the records page",
+    "reports:records_progress": "JSON polled by the records pages while a file is worked on",
+    "workshop_sessions:participant_data": "a JSON download (attachment), not a page",
+    # workshop_sessions:participant_erase is a page (GET, above); its POST erases and redirects
+    # back to the participant list.
     **{
         f"workshop_sessions:{name}": "POST only; redirects back to the page it came from"
         for name in [
@@ -154,9 +183,31 @@ NOT_PAGES = {
             "categories_present",
             "statement_hide",
             "statement_restore",
+            "paper_dots_save",
         ]
     },
 }
+
+
+def records_batch_url(*, valid: bool) -> str:
+    """The page of an uploaded records file: checked and waiting, or with problems."""
+    from reports.models import ImportBatch
+    from reports.records.importing import records_import
+
+    text = "workshop,session,text\r\n" + (
+        "w-missing,1,A card\r\nw-missing,x,\r\n" if not valid else ""
+    )
+    result = records_import(name="statements.csv", content=text.encode(), dry_run=True)
+    batch = ImportBatch.objects.create(
+        filename="statements.csv",
+        sha256="0" * 64,
+        size_bytes=len(text),
+        content=text.encode() if valid else None,
+        status=ImportBatch.Status.CHECKED if valid else ImportBatch.Status.INVALID,
+        summary={"counts": result.counts, "notices": ["Join code ABCDEF is taken here."]},
+        problems=[problem.as_dict() for problem in result.problems],
+    )
+    return reverse("reports:records_batch", args=[batch.pk])
 
 
 def session_page(name: str, session) -> str:
@@ -236,6 +287,25 @@ def world(transactional_db):
     )
     DotFactory(category=world["voting"].categories.first(), participant=participant)
     DotFactory(category=world["closed"].categories.first(), participant=participant)
+    # The history page's table: a participant's card and a facilitator's move.
+    audit_record(
+        workshop=workshop,
+        session=world["collecting"],
+        participant=participant,
+        action="created",
+        target="statement",
+        target_id=world["card"].pk,
+        changes={"text": [None, "Answer residents faster"], "use": [None, "E"]},
+    )
+    audit_record(
+        workshop=workshop,
+        session=world["clustering"],
+        actor=facilitator,
+        action="moved",
+        target="statement",
+        target_id=clustered.pk,
+        changes={"category": [None, str(clustered.category)]},
+    )
     return world
 
 

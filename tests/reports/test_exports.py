@@ -128,8 +128,10 @@ def test_csv_export_has_a_file_per_table_and_neutralised_cells(phase):
     rows = list(
         csv.reader(io.StringIO(archive.read("esmp-local_concerns.csv").decode("utf-8-sig")))
     )
-    assert rows[0] == ["Local rank", "State rank", "Category", "Votes", "State votes"]
-    assert rows[1] == ["1", "2", "Security", "6", "3"]
+    assert rows[0] == [
+        "Local rank", "State rank", "Category", "Votes", "Of which on paper", "State votes",
+    ]  # fmt: skip
+    assert rows[1] == ["1", "2", "Security", "6", "0", "3"]
     appendix = archive.read("esmp-appendix_a.csv").decode("utf-8-sig")
     assert "'=1+1" in appendix and ",=1+1" not in appendix
 
@@ -141,7 +143,7 @@ def test_json_export_has_every_table(phase):
         "local_concerns", "overlap", "appendix_a", "appendix_b",
     }  # fmt: skip
     assert document["tables"]["state_concerns"][1] == {
-        "Rank": 2, "No.": 1, "Category": "Governance", "Votes": 3,
+        "Rank": 2, "No.": 1, "Category": "Governance", "Votes": 3, "Of which on paper": 0,
         "Description": "About Governance", "Statements": 1,
     }  # fmt: skip
     assert document["narrative"]["abstract"] == "An **exploratory** study."

@@ -1,0 +1,465 @@
+"""Records files: the round trip, problems reported by place, importing without duplicates."""
+
+import datetime as dt
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import Workbook, load_workbook
+
+from reports.models import ReportNarrative
+from reports.records.exporting import records_export, records_tables, records_template
+from reports.records.files import escape_text, unescape_text
+from reports.records.importing import records_import
+from reports.records.layout import SHEETS, SHEETS_BY_NAME
+from responses.models import Category, Dot, PaperDotTally, Participant, Statement
+from sessions.models import AuditEvent, NoteRevision, PlenarySession, ProjectPhase, Workshop
+from sessions.sample_data import SAMPLE_PHASE_SLUG, sample_data_load
+from tests.factories import (
+    CategoryFactory,
+    ParticipantFactory,
+    PlenarySessionFactory,
+    StatementFactory,
+    UserFactory,
+    WorkshopFactory,
+)
+
+MODELS = [ProjectPhase, Workshop, PlenarySession, Participant, Category, Statement, Dot]
+MODELS += [PaperDotTally, NoteRevision, ReportNarrative]
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+def workbook(sheets: dict[str, list[list]]) -> bytes:
+    """An .xlsx with the given sheets, each a header row followed by data rows."""
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def header(name: str) -> list[str]:
+    return list(SHEETS_BY_NAME[name].column_names)
+
+
+def row(sheet: str, /, **values) -> list:
+    return [values.get(column) for column in SHEETS_BY_NAME[sheet].column_names]
+
+
+def _enrich_sample() -> None:
+    """What the sample data lacks but a round trip must carry: paper totals, an author, awkward
+    text, a name given without consent, an erased participant."""
+    local = Workshop.objects.get(phase__slug=SAMPLE_PHASE_SLUG, kind=Workshop.Kind.LOCAL)
+    session = local.sessions.order_by("position").first()
+    category = session.categories.order_by("reference_number").first()
+    PaperDotTally.objects.create(session=session, category=category, count=7, note="Wall chart")
+    author = get_user_model().objects.get(username="facilitator")
+    NoteRevision.objects.create(session=session, number=1, text="Notes\nline two", author=author)
+    Statement.objects.create(
+        session=session, text='=HYPERLINK("http://x")', source=Statement.Source.CARD
+    )
+    Statement.objects.create(session=session, text="'quoted' — naïve 😀\nsecond line")
+    Participant.objects.create(workshop=local, name="Pat Unconsenting", organisation="Town")
+    Participant.objects.create(workshop=local, erased_at=dt.datetime(2010, 1, 1, tzinfo=dt.UTC))
+
+
+def _entries(archive: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(archive)) as files:
+        return {name: files.read(name) for name in files.namelist()}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_round_trip_sample_data_gives_identical_files(fmt):
+    sample_data_load(with_demo_accounts=True)
+    _enrich_sample()
+    first = records_export(fmt=fmt).content
+    before = counts()
+
+    call_command("flush", interactive=False, verbosity=0)
+    assert ProjectPhase.objects.count() == 0
+    result = records_import(name=f"records.{'zip' if fmt == 'csv' else fmt}", content=first)
+    second = records_export(fmt=fmt).content
+
+    assert result.problems == []
+    assert result.written
+    assert _entries(second) == _entries(first)
+    assert second == first
+    assert counts() == before
+    facilitator = get_user_model().objects.get(username="facilitator")
+    assert not facilitator.is_active
+    assert not facilitator.has_usable_password()
+
+
+@pytest.mark.django_db
+def test_export_writes_names_only_with_consent():
+    workshop = WorkshopFactory(reference="w-1")
+    ParticipantFactory(workshop=workshop, reference="p-a", name="Ann Private", email="a@x.org")
+    ParticipantFactory(
+        workshop=workshop,
+        reference="p-b",
+        name="Bo Named",
+        role="CIO",
+        email="bo@x.org",
+        consent_to_be_named=True,
+        consent_recorded_at=dt.datetime(2009, 9, 17, 9, tzinfo=dt.UTC),
+    )
+
+    rows = records_tables()["participants"]
+
+    by_ref = {r[1]: r for r in rows}
+    assert by_ref["p-a"][2:7] == (None, "Department of Health", "state", None, None)
+    assert by_ref["p-b"][2:7] == ("Bo Named", "Department of Health", "state", "CIO", "bo@x.org")
+
+
+@pytest.mark.django_db
+def test_formula_text_is_inert_in_the_workbook_and_comes_back_unchanged():
+    session = PlenarySessionFactory(workshop=WorkshopFactory(reference="w-1"), position=1)
+    texts = ["=1+2", "+cmd", "-minus", "@sum", "'apostrophe", "plain"]
+    for text in texts:
+        StatementFactory(session=session, text=text)
+
+    content = records_export(fmt="xlsx").content
+    sheet = load_workbook(io.BytesIO(content))["statements"]
+    cells = [r[3] for r in sheet.iter_rows(min_row=2)]
+
+    assert all(c.data_type == "s" for c in cells)
+    assert sorted(c.value for c in cells) == sorted(escape_text(t) for t in texts)
+    assert sorted(unescape_text(escape_text(t)) for t in texts) == sorted(texts)
+    Statement.objects.all().delete()
+    assert records_import(name="r.xlsx", content=content).written
+    assert sorted(Statement.objects.values_list("text", flat=True)) == sorted(texts)
+
+
+def _three_broken_sheets() -> bytes:
+    return workbook(
+        {
+            "workshops": [
+                header("workshops"),
+                row(
+                    "workshops",
+                    workshop="w-new",
+                    phase="phase-x",
+                    title="Town hall",
+                    kind="local",
+                    date="2009-10-01",
+                ),
+            ],
+            "sessions": [
+                header("sessions"),
+                row(
+                    "sessions",
+                    workshop="w-new",
+                    session=1,
+                    title="Concerns",
+                    prompt="Why?",
+                    purpose="worries",
+                ),
+            ],
+            "statements": [
+                header("statements"),
+                row("statements", workshop="w-new", session=1, text="Fine card"),
+                row("statements", workshop="w-new", session=1, text=None),
+                row("statements", workshop="w-new", session=1, text="Lost", category=9),
+            ],
+            "dots": [
+                header("dots"),
+                row("dots", workshop="w-new", session=1, category=1, participant="p-1", count=25),
+            ],
+        }
+    )
+
+
+@pytest.mark.django_db
+def test_errors_in_three_sheets_are_all_reported_by_place_and_nothing_changes():
+    WorkshopFactory()
+    before = counts()
+
+    result = records_import(name="broken.xlsx", content=_three_broken_sheets())
+
+    places = [(p.sheet, p.row, p.letter, p.column) for p in result.problems]
+    assert places == [
+        ("workshops", 2, "B", "phase"),
+        ("sessions", 2, "E", "purpose"),
+        ("statements", 3, "D", "text"),
+        ("statements", 4, "G", "category"),
+        ("dots", 2, "E", "count"),
+        ("dots", 2, "C", "category"),
+        ("dots", 2, "D", "participant"),
+    ]
+    messages = {(p.sheet, p.column): p.message for p in result.problems}
+    assert messages[("workshops", "phase")] == "No phase “phase-x” in the file or here."
+    assert messages[("sessions", "purpose")].startswith("“worries” is not one of: values,")
+    assert messages[("statements", "text")] == "A value is needed."
+    assert messages[("dots", "count")] == "At most 20."
+    assert not result.written
+    assert counts() == before
+    assert result.problems[0].place() == "workshops, row 2, column B (phase)"
+
+
+@pytest.mark.django_db
+def test_import_command_lists_problems_and_fails(tmp_path):
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(_three_broken_sheets())
+    errors = io.StringIO()
+
+    with pytest.raises(CommandError, match="7 problem"):
+        call_command("import_records", str(path), stderr=errors, stdout=io.StringIO())
+
+    assert "statements, row 4, column G (category): Session w-new/1 has no category 9" in (
+        errors.getvalue()
+    )
+    assert Workshop.objects.filter(reference="w-new").count() == 0
+
+
+def _paper_workshop_file(*, statements: list[str]) -> bytes:
+    return workbook(
+        {
+            "phases": [header("phases"), row("phases", phase="esmp-2", title="Phase II")],
+            "workshops": [
+                header("workshops"),
+                row(
+                    "workshops",
+                    workshop="albany-1",
+                    phase="esmp-2",
+                    title="Albany",
+                    kind="Local government workshop",
+                    date=dt.datetime(2010, 3, 4),
+                    start_time="09:30",
+                    end_time="12:00",
+                ),
+            ],
+            "sessions": [
+                header("sessions"),
+                row(
+                    "sessions",
+                    workshop="albany-1",
+                    session=1,
+                    title="Concerns",
+                    prompt="What worries you?",
+                    purpose="concerns",
+                    dots_per_participant=3,
+                ),
+            ],
+            "categories": [
+                header("categories"),
+                row("categories", workshop="albany-1", session=1, category=1, name="Staff time"),
+                row("categories", workshop="albany-1", session=1, category=2, name="Privacy"),
+            ],
+            "statements": [header("statements")]
+            + [
+                row("statements", workshop="albany-1", session=1, text=text, use="e", category=1)
+                for text in statements
+            ],
+            "paper_dots": [
+                header("paper_dots"),
+                row("paper_dots", workshop="albany-1", session=1, category=1, count=12),
+                row("paper_dots", workshop="albany-1", session=1, category=2, count=0),
+            ],
+        }
+    )
+
+
+@pytest.mark.django_db
+def test_importing_the_same_file_twice_adds_nothing_the_second_time():
+    content = _paper_workshop_file(statements=["No time", "No time", "Who answers?"])
+
+    first = records_import(name="paper.xlsx", content=content)
+    second = records_import(name="paper.xlsx", content=content)
+
+    assert first.written and second.written
+    assert first.counts["statements"] == {"rows": 3, "new": 3, "present": 0}
+    assert second.counts["statements"] == {"rows": 3, "new": 0, "present": 3}
+    assert Statement.objects.count() == 3  # two identical cards are two statements
+    assert sorted(PaperDotTally.objects.values_list("count", flat=True)) == [0, 12]
+    workshop = Workshop.objects.get(reference="albany-1")
+    assert (workshop.kind, workshop.start_time) == ("local", dt.time(9, 30))
+    assert set(Statement.objects.values_list("use", "source")) == {("E", "card")}
+    assert AuditEvent.objects.filter(action="imported", workshop=workshop).count() == 1
+
+
+@pytest.mark.django_db
+def test_adding_a_card_to_the_file_imports_only_that_card():
+    records_import(name="p.xlsx", content=_paper_workshop_file(statements=["A", "B"]))
+
+    result = records_import(name="p.xlsx", content=_paper_workshop_file(statements=["A", "B", "A"]))
+
+    assert result.counts["statements"] == {"rows": 3, "new": 1, "present": 2}
+    assert sorted(Statement.objects.values_list("text", flat=True)) == ["A", "A", "B"]
+
+
+@pytest.mark.django_db
+def test_dry_run_checks_everything_and_writes_nothing(tmp_path):
+    path = tmp_path / "paper.xlsx"
+    path.write_bytes(_paper_workshop_file(statements=["One"]))
+    out = io.StringIO()
+
+    call_command("import_records", str(path), "--dry-run", stdout=out, stderr=io.StringIO())
+
+    assert "statements: 1 rows, 1 new, 0 already here" in out.getvalue()
+    assert "nothing was written" in out.getvalue()
+    assert ProjectPhase.objects.filter(slug="esmp-2").count() == 0
+
+
+@pytest.mark.django_db
+def test_one_csv_file_adds_statements_to_an_existing_session():
+    session = PlenarySessionFactory(workshop=WorkshopFactory(reference="w-9"), position=2)
+    CategoryFactory(session=session, reference_number=4)
+    text = 'workshop,session,text,use,category\r\nw-9,2,"Two lines\nhere",I,4\r\nw-9,2,Other,,\r\n'
+
+    result = records_import(name="Statements.csv", content=text.encode("utf-8-sig"))
+
+    assert result.written
+    assert list(
+        session.statements.order_by("text").values_list("text", "use", "category__reference_number")
+    ) == [
+        ("Other", "", None),
+        ("Two lines\nhere", "I", 4),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("notes.txt", b"hello", "Upload an Excel workbook (.xlsx), a ZIP of CSV files"),
+        ("broken.xlsx", b"PK\x03\x04 not really", "The file is damaged"),
+        ("cards.csv", b"text\r\nx\r\n", "Name a CSV file after the sheet it holds"),
+    ],
+)
+@pytest.mark.django_db
+def test_unreadable_files_get_one_clear_problem(name, content, message):
+    result = records_import(name=name, content=content)
+
+    assert len(result.problems) == 1
+    assert message in result.problems[0].message
+
+
+@pytest.mark.django_db
+def test_unknown_and_missing_columns_are_reported_on_the_header_row():
+    content = workbook({"statements": [["workshop", "sesion", "text", ""], ["w", 1, "x", None]]})
+
+    result = records_import(name="r.xlsx", content=content)
+
+    assert [(p.row, p.letter, p.column, p.message.split(";")[0]) for p in result.problems] == [
+        (None, "", "session", "This required column is missing."),
+        (1, "B", "sesion", "Unknown column"),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_zip_bomb_is_refused_before_it_is_unpacked():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("statements.csv", b"0" * (501 * 1024 * 1024))
+
+    result = records_import(name="big.zip", content=buffer.getvalue())
+
+    assert (
+        result.problems[0].message == "The file unpacks to more than 500 MB; split it into parts."
+    )
+
+
+@pytest.mark.django_db
+def test_dots_beyond_the_sessions_limit_or_stacking_are_problems():
+    session = PlenarySessionFactory(
+        workshop=WorkshopFactory(reference="w-d"), position=1, dots_per_participant=2
+    )
+    for number in (1, 2, 3):
+        CategoryFactory(session=session, reference_number=number)
+    ParticipantFactory(workshop=session.workshop, reference="p-1")
+    dots = [header("dots")] + [
+        row("dots", workshop="w-d", session=1, category=n, participant="p-1", count=c)
+        for n, c in ((1, 1), (2, 2), (3, 1))
+    ]
+
+    result = records_import(name="d.xlsx", content=workbook({"dots": dots}))
+
+    assert [(p.row, p.message) for p in result.problems] == [
+        (3, "Dots do not stack in this session: one dot per category."),
+        (3, "This participant would have more than the session's 2 dots."),
+        (4, "This participant would have more than the session's 2 dots."),
+    ]
+    assert Dot.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_export_queries_do_not_grow_with_the_records():
+    def export_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            records_tables()
+        return len(queries)
+
+    def workshop(n: int) -> None:
+        session = PlenarySessionFactory(workshop=WorkshopFactory(reference=f"w-{n}"))
+        category = CategoryFactory(session=session)
+        StatementFactory(session=session, category=category)
+        NoteRevisionFactory(session=session)
+
+    from tests.factories import NoteRevisionFactory
+
+    workshop(1)
+    one = export_queries()
+    workshop(2)
+    workshop(3)
+    assert export_queries() == one == 11
+
+
+def test_the_template_has_every_sheet_and_a_read_me():
+    content = records_template(fmt="xlsx").content
+    book = load_workbook(io.BytesIO(content))
+
+    assert book.sheetnames == ["read me", *(sheet.name for sheet in SHEETS)]
+    for sheet in SHEETS:
+        assert [c.value for c in book[sheet.name][1]] == list(sheet.column_names)
+    csv_names = zipfile.ZipFile(io.BytesIO(records_template(fmt="csv").content)).namelist()
+    assert csv_names == [f"{sheet.name}.csv" for sheet in SHEETS]
+
+
+def test_the_documentation_describes_every_sheet_and_column():
+    text = (Path(__file__).resolve().parents[2] / "docs" / "records.md").read_text()
+
+    for sheet in SHEETS:
+        assert f"### {sheet.name}" in text
+        for column in sheet.columns:
+            assert f"`{column.name}`" in text, (sheet.name, column.name)
+
+
+@pytest.mark.django_db
+def test_a_user_name_is_linked_when_the_account_exists():
+    UserFactory(username="dana")
+    content = _paper_workshop_file(statements=[])
+    book = load_workbook(io.BytesIO(content))
+    book["workshops"]["M2"] = "dana"
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    result = records_import(name="w.xlsx", content=buffer.getvalue())
+
+    assert result.notices == []
+    assert list(
+        Workshop.objects.get(reference="albany-1").facilitators.values_list("username", flat=True)
+    ) == ["dana"]
+
+
+def test_a_workbook_carries_no_time_of_its_own():
+    content = records_template(fmt="xlsx").content
+
+    with zipfile.ZipFile(io.BytesIO(content)) as files:
+        core = files.read("docProps/core.xml").decode()
+        stamps = {info.date_time for info in files.infolist()}
+
+    assert "<dcterms:modified" in core
+    assert core.count("2000-01-01T00:00:00Z") == 2  # created and modified
+    assert stamps == {(1980, 1, 1, 0, 0, 0)}
