@@ -15,7 +15,7 @@ help:
 	@echo "make lint    ruff check and format check, missing migrations"
 	@echo "make format  format the code with ruff"
 	@echo "make vendor  re-pin the front-end assets in static/vendor/ from the npm registry"
-	@echo "make bench   the participant burst and the report over a large archive (docs/performance.md)"
+	@echo "make bench   the participant burst, the report over a large archive, a 10,000-statement import (docs/performance.md)"
 	@echo "make backup  back up the database into backups/ (OUTPUT=file to choose; docs/deployment.md)"
 	@echo "make restore FILE=backups/... overwrite the database with a backup (asks first; YES=1 does not)"
 	@echo "             both run with the site's environment (DATABASE_URL or SQLITE_PATH, SECRET_KEY)"
@@ -92,6 +92,7 @@ bench: $(VENV)/.installed $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python bench/throughput.py || status=1; \
 	$(BENCH_VENV)/bin/python bench/sqlite_writers.py || status=1; \
 	$(BIN)/python bench/report_archive.py || status=1; \
+	$(BIN)/python bench/records_import.py || status=1; \
 	exit $$status
 
 clean:

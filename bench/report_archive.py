@@ -41,8 +41,9 @@ SELECT 'Archive phase ' || p, 'archive-' || p, '', 'Bench', now()
 FROM generate_series(1, {PHASES}) p;
 
 INSERT INTO workshop_sessions_workshop
-  (phase_id, title, kind, date, venue, description, status, created_at, updated_at)
-SELECT ph.id, 'Workshop ' || w, CASE WHEN w % 2 = 0 THEN 'state' ELSE 'local' END,
+  (phase_id, title, reference, kind, date, venue, description, status, created_at, updated_at)
+SELECT ph.id, 'Workshop ' || w, ph.slug || '-w' || w,
+       CASE WHEN w % 2 = 0 THEN 'state' ELSE 'local' END,
        DATE '2009-01-01' + w, 'Venue', '', 'completed', now(), now()
 FROM workshop_sessions_projectphase ph, generate_series(1, {WORKSHOPS_PER_PHASE}) w;
 
@@ -59,9 +60,10 @@ SELECT s.id, c, 'Category ' || c, 'What category ' || c || ' holds.'
 FROM workshop_sessions_plenarysession s, generate_series(1, {CATEGORIES_PER_SESSION}) c;
 
 INSERT INTO responses_participant
-  (workshop_id, token, name, organisation, level_of_government, role, email,
+  (workshop_id, token, reference, name, organisation, level_of_government, role, email,
    consent_to_be_named, joined_at)
-SELECT w.id, md5(w.id || '-' || p), '', 'Agency ' || (p % 16), 'state', '', '', false, now()
+SELECT w.id, md5(w.id || '-' || p), 'p-' || p, '', 'Agency ' || (p % 16), 'state', '', '', false,
+       now()
 FROM workshop_sessions_workshop w, generate_series(1, {PARTICIPANTS_PER_WORKSHOP}) p;
 
 INSERT INTO responses_statement

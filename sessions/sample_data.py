@@ -16,7 +16,7 @@ import random
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
@@ -550,6 +550,8 @@ def _participants_create(
                 workshop=workshop,
                 organisation=organisation,
                 level_of_government=levels.get(organisation, level),
+                # Everyone joined as the workshop began.
+                joined_at=_at(workshop.date, workshop.start_time or time(9, 0)),
             )
             if n == 0 and organisation in named_by_org:
                 participant.name, participant.role = named_by_org[organisation]
@@ -595,8 +597,11 @@ def _statements_build(
     participants: Sequence[Participant],
 ) -> list[Statement]:
     rows: list[Statement] = []
+    # Cards were written during the session, before it moved on: 20 seconds apart, in order.
+    written = session.phase_changed_at - timedelta(minutes=45)
     for spec, category in zip(specs, categories, strict=True):
         for text, use in spec.statements:
+            written += timedelta(seconds=20)
             # Most answers were written on cards; a few were typed in from a flip chart.
             source = Statement.Source.FACILITATOR if rng.random() < 0.1 else Statement.Source.CARD
             rows.append(
@@ -608,6 +613,7 @@ def _statements_build(
                     use=use,
                     source=source,
                     idempotency_key=_key(rng),
+                    created_at=written,
                 )
             )
     return rows
@@ -627,9 +633,17 @@ def _dots_build(
         totals=totals,
         dots_each=session.dots_per_participant,
     )
+    # Dots were placed in the ten minutes before the session moved on.
+    placed = session.phase_changed_at - timedelta(minutes=10)
     return [
-        Dot(session=session, category=categories[i], participant=participant, count=1)
-        for participant, chosen in zip(participants, allocation, strict=True)
+        Dot(
+            session=session,
+            category=categories[i],
+            participant=participant,
+            count=1,
+            placed_at=placed + timedelta(seconds=n),
+        )
+        for n, (participant, chosen) in enumerate(zip(participants, allocation, strict=True))
         for i in chosen
     ]
 
@@ -677,6 +691,7 @@ def sample_data_load(*, with_demo_accounts: bool, reset: bool = False) -> Sample
     internal_day = date(2009, 7, 22)
     internal = Workshop.objects.create(
         phase=phase,
+        reference="esmp1-internal",
         title="Internal discussion",
         kind=Workshop.Kind.INTERNAL,
         status=Workshop.Status.COMPLETED,
@@ -710,6 +725,7 @@ def sample_data_load(*, with_demo_accounts: bool, reset: bool = False) -> Sample
     state_day = date(2009, 9, 17)
     state = Workshop.objects.create(
         phase=phase,
+        reference="esmp1-state",
         title="State agency workshop",
         kind=Workshop.Kind.STATE,
         status=Workshop.Status.COMPLETED,
@@ -793,6 +809,7 @@ def sample_data_load(*, with_demo_accounts: bool, reset: bool = False) -> Sample
     local_day = date(2009, 10, 20)
     local = Workshop.objects.create(
         phase=phase,
+        reference="esmp1-local",
         title="Local government workshop",
         kind=Workshop.Kind.LOCAL,
         status=Workshop.Status.COMPLETED,
