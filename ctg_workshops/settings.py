@@ -188,6 +188,22 @@ PARTICIPANT_COOKIE_MAX_AGE = 60 * 60 * 24 * 365
 # July–October; Phase II followed), without keeping identities indefinitely.
 IDENTITY_RETENTION_DAYS = env.int("IDENTITY_RETENTION_DAYS", default=730)
 
+# --- E-mail -----------------------------------------------------------------------------------
+# Messages to participants (the published report) go out through SMTP when EMAIL_URL is set,
+# e.g. smtp+tls://user:password@smtp.example.org:587; without it they are printed to the console,
+# so a development machine never sends mail. SITE_URL makes the links in messages absolute.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "")
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CTG Workshops <workshops@localhost>")
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
 # --- Records files ----------------------------------------------------------------------------
 # The largest records file staff may upload (docs/records.md). 10,000 statements in .xlsx are
 # under 1 MB, so 50 MB leaves ample room while keeping a mistaken upload from filling memory.

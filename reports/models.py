@@ -1,8 +1,11 @@
 """The staff-written parts of a phase's summary report. Every number comes from the records."""
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sessions.models import ProjectPhase
@@ -141,3 +144,135 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} · {self.get_status_display()}"
+
+
+def new_publication_token() -> str:
+    # 32 random bytes: an unlisted link cannot be guessed.
+    return secrets.token_urlsafe(32)
+
+
+class Publication(models.Model):
+    """A phase's summary report as staff approved it, published as a read-only web page.
+
+    The page and its PDF and Word files are rendered once, when staff publish, and served from
+    here: what readers see is what staff approved, even if the records change afterwards.
+    Withdrawing sets ``withdrawn_at``; the link then answers 404 at once.
+    """
+
+    class Visibility(models.TextChoices):
+        UNLISTED = "unlisted", _("Unlisted: only people with the link")
+        PUBLIC = "public", _("Public: listed for everyone")
+
+    phase = models.ForeignKey(
+        ProjectPhase,
+        on_delete=models.CASCADE,
+        related_name="publications",
+        verbose_name=_("phase"),
+    )
+    token = models.CharField(
+        _("link token"), max_length=64, unique=True, default=new_publication_token, editable=False
+    )
+    visibility = models.CharField(
+        _("visibility"), max_length=16, choices=Visibility.choices, default=Visibility.UNLISTED
+    )
+    title = models.CharField(_("title"), max_length=300)
+    body_html = models.TextField(_("page body"))
+    pdf = models.BinaryField(_("PDF"), null=True, blank=True)
+    docx = models.BinaryField(_("Word document"), null=True, blank=True)
+    etag = models.CharField(_("ETag"), max_length=64)
+    published_at = models.DateTimeField(_("published"), default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
+    )
+
+    class Meta:
+        verbose_name = _("published report")
+        verbose_name_plural = _("published reports")
+        ordering = ["-published_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phase"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="publication_one_live_per_phase",
+            ),
+            models.CheckConstraint(
+                condition=Q(visibility__in=["unlisted", "public"]),
+                name="publication_visibility_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Notification(models.Model):
+    """One message to one participant that a phase's report is published: queued, then sent.
+
+    At most one per participant and phase, whatever is published or withdrawn later. Sending is
+    done in the background and retried; this row records what was sent to whom and when.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Gave up after retries")
+        CANCELLED = "cancelled", _("Not sent (opted out or erased)")
+
+    publication = models.ForeignKey(
+        Publication,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("published report"),
+    )
+    phase = models.ForeignKey(
+        ProjectPhase, on_delete=models.CASCADE, related_name="+", verbose_name=_("phase")
+    )
+    participant = models.ForeignKey(
+        "responses.Participant",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("participant"),
+    )
+    email = models.EmailField(_("sent to"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("queued"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notification_due"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "phase"], name="notification_once_per_participant_phase"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "sent", "failed", "cancelled"]),
+                name="notification_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phase} → {self.participant_id} ({self.get_status_display()})"

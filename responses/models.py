@@ -3,6 +3,7 @@
 import secrets
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -77,6 +78,18 @@ class Participant(models.Model):
         help_text=_("Names appear in reports and exports only with this consent."),
     )
     consent_recorded_at = models.DateTimeField(_("consent recorded"), null=True, blank=True)
+    consent_to_contact = models.BooleanField(
+        _("agrees to be contacted"),
+        default=False,
+        help_text=_("May be e-mailed once, when the summary report is published."),
+    )
+    contact_consent_at = models.DateTimeField(_("contact consent recorded"), null=True, blank=True)
+    contact_opted_out_at = models.DateTimeField(
+        _("opted out of messages"),
+        null=True,
+        blank=True,
+        help_text=_("Set by the opt-out link in a message; no message is sent after it."),
+    )
     # Defaults rather than auto_now(_add), so an import can restore the original times.
     joined_at = models.DateTimeField(_("joined"), default=timezone.now)
     erased_at = models.DateTimeField(
@@ -105,6 +118,10 @@ class Participant(models.Model):
             models.CheckConstraint(
                 condition=Q(consent_to_be_named=False) | Q(consent_recorded_at__isnull=False),
                 name="participant_consent_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(consent_to_contact=False) | Q(contact_consent_at__isnull=False),
+                name="participant_contact_consent_has_time",
             ),
         ]
 
@@ -325,3 +342,93 @@ class PaperDotTally(models.Model):
     def clean(self) -> None:
         if self.category_id and self.category.session_id != self.session_id:
             raise ValidationError({"category": _("The category belongs to another session.")})
+
+
+class AgencyProject(models.Model):
+    """An organisation's existing or planned social media project, described by a participant.
+
+    Facilitators review each entry; approved ones are shared with the workshop's participants
+    after the workshop. The contact is kept only with its own consent.
+    """
+
+    class Status(models.TextChoices):
+        EXISTING = "existing", _("Existing")
+        PLANNED = "planned", _("Planned")
+
+    class Review(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Not shared")
+
+    workshop = models.ForeignKey(
+        Workshop,
+        on_delete=models.CASCADE,
+        related_name="agency_projects",
+        verbose_name=_("workshop"),
+    )
+    participant = models.ForeignKey(
+        Participant,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="agency_projects",
+        verbose_name=_("described by"),
+    )
+    organisation = models.CharField(_("organisation"), max_length=200)
+    platform = models.CharField(
+        _("tool or platform"), max_length=200, help_text=_("E.g. Twitter, a blog, YouTube.")
+    )
+    purpose = models.TextField(_("purpose"), max_length=2000)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_consent = models.BooleanField(
+        _("contact may be shared"),
+        default=False,
+        help_text=_("The contact is shown to the workshop's participants only with this consent."),
+    )
+    contact_consent_at = models.DateTimeField(_("contact consent recorded"), null=True, blank=True)
+    review = models.CharField(
+        _("review"), max_length=16, choices=Review.choices, default=Review.PENDING
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    idempotency_key = models.UUIDField(
+        _("idempotency key"), default=uuid.uuid4, unique=True, editable=False
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("agency project")
+        verbose_name_plural = _("agency projects")
+        ordering = ["workshop_id", "organisation", "pk"]
+        indexes = [models.Index(fields=["workshop", "review"], name="project_workshop_review")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["existing", "planned"]), name="project_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(review__in=["pending", "approved", "rejected"]),
+                name="project_review_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(organisation="") & ~Q(platform="") & ~Q(purpose=""),
+                name="project_described",
+            ),
+            models.CheckConstraint(
+                condition=Q(contact_consent=True, contact_consent_at__isnull=False)
+                | Q(contact_consent=False, contact_name="", contact_email=""),
+                name="project_contact_only_with_consent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.platform}"
