@@ -305,6 +305,7 @@ class AuditEvent(models.Model):
         NOTE = "note", _("note")
         PARTICIPANT = "participant", _("participant")
         PAPER_DOTS = "paper_dots", _("paper dot total")
+        AGENCY_PROJECT = "agency_project", _("agency project")
         WORKSHOP = "workshop", _("workshop")
 
     workshop = models.ForeignKey(
