@@ -203,6 +203,10 @@ EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CTG Workshops <workshops@localhost>")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# After publishing, send the messages in a background thread of the web process, so nothing has
+# to be started by hand in development. Production also runs `manage.py send_notifications`,
+# which retries failures (docs/deployment.md).
+NOTIFICATIONS_SEND_ON_COMMIT = env.bool("NOTIFICATIONS_SEND_ON_COMMIT", default=True)
 
 # --- Records files ----------------------------------------------------------------------------
 # The largest records file staff may upload (docs/records.md). 10,000 statements in .xlsx are

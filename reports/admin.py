@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from reports.models import ReportExport, ReportNarrative
+from reports.models import ImportBatch, Notification, Publication, ReportExport, ReportNarrative
 
 
 @admin.register(ReportNarrative)
@@ -27,3 +27,36 @@ class ReportExportAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+class _RecordAdmin(admin.ModelAdmin):
+    """A record kept by the site: browsed in the admin, changed only through the site's pages."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Publication)
+class PublicationAdmin(_RecordAdmin):
+    list_display = ["title", "phase", "visibility", "published_at", "published_by", "withdrawn_at"]
+    list_filter = ["visibility", "phase"]
+    list_select_related = ["phase", "published_by"]
+    exclude = ["body_html", "pdf", "docx", "token"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(_RecordAdmin):
+    list_display = ["phase", "participant", "status", "attempts", "created_at", "sent_at"]
+    list_filter = ["status", "phase"]
+    list_select_related = ["phase", "participant"]
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(_RecordAdmin):
+    list_display = ["filename", "status", "created_by", "created_at", "finished_at"]
+    list_filter = ["status"]
+    list_select_related = ["created_by"]
+    exclude = ["content"]

@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from reports.models import ReportNarrative
+from reports.models import Publication, ReportNarrative
 from reports.narrative import SECTIONS
 from sessions.models import ProjectPhase
 
@@ -75,3 +75,17 @@ class RecordsUploadForm(forms.Form):
                 _("Upload an Excel workbook (.xlsx), a ZIP of CSV files (.zip) or a .csv file.")
             )
         return upload
+
+
+class PublishForm(forms.Form):
+    visibility = forms.ChoiceField(
+        label=_("Who can find it"),
+        choices=Publication.Visibility.choices,
+        initial=Publication.Visibility.UNLISTED,
+        widget=forms.RadioSelect,
+    )
+
+
+class WithdrawForm(forms.Form):
+    # The publication the confirmation page showed: a withdrawal never ends a newer one.
+    publication = forms.IntegerField(widget=forms.HiddenInput)

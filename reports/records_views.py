@@ -26,6 +26,7 @@ from reports.records.exporting import records_export, records_template
 from reports.records.importing import ImportResult, records_import
 from reports.records.layout import SHEETS
 from reports.views import staff_required
+from sessions.models import Workshop
 
 PROGRESS_SECONDS = 15 * 60
 # A checked file waiting for confirmation may hold personal data: it is dropped after a day.
@@ -104,7 +105,11 @@ def _forget_unconfirmed() -> None:
 
 
 def _store(batch: ImportBatch, result: ImportResult) -> None:
-    batch.summary = {"counts": result.counts, "notices": result.notices}
+    batch.summary = {
+        "counts": result.counts,
+        "notices": result.notices,
+        "workshops": result.workshops,
+    }
     batch.problems = [problem.as_dict() for problem in result.problems]
 
 
@@ -155,6 +160,11 @@ def records_batch(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "new_total": sum(c["new"] for c in counts.values()),
             "notices": batch.summary.get("notices", []),
+            "workshops": Workshop.objects.filter(
+                reference__in=batch.summary.get("workshops", [])
+            ).order_by("date", "title")
+            if batch.status == ImportBatch.Status.IMPORTED
+            else [],
             "problems": batch.problems[:1000],
             "progress": uuid.uuid4(),
         },

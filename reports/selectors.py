@@ -214,7 +214,7 @@ def may_be_named(participant: Participant) -> bool:
 def participant_label(participant: Participant) -> str:
     if may_be_named(participant):
         return participant.name
-    return _("Participant %(n)s") % {"n": participant.pk}
+    return _("Participant %(reference)s") % {"reference": participant.reference}
 
 
 def _workshop_summary(

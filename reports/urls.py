@@ -1,7 +1,8 @@
 from django.urls import path
 
+from reports import notification_views, views
+from reports import publishing_views as publishing
 from reports import records_views as records
-from reports import views
 
 app_name = "reports"
 
@@ -23,6 +24,9 @@ urlpatterns = [
     path("<slug:slug>/", views.report_page, name="report"),
     path("<slug:slug>/narrative/", views.narrative_edit, name="narrative"),
     path("<slug:slug>/export/<str:fmt>/", views.export, name="export"),
+    path("<slug:slug>/messages/", notification_views.notifications, name="notifications"),
+    path("<slug:slug>/publish/", publishing.publish, name="publish"),
+    path("<slug:slug>/withdraw/", publishing.withdraw, name="withdraw"),
     path("<slug:slug>/trace/category/<int:pk>/", views.trace_category, name="trace_category"),
     path("<slug:slug>/trace/workshop/<int:pk>/", views.trace_workshop, name="trace_workshop"),
 ]

@@ -7,15 +7,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from reports import services
 from reports.exports import ExportUnavailable, report_charts
-from reports.forms import NarrativeForm
+from reports.forms import NarrativeForm, PublishForm
 from reports.models import ReportExport, ReportNarrative
 from reports.narrative import SECTIONS, markdown_to_html
+from reports.publishing import publication_live_for_phase
 from reports.selectors import (
     may_be_named,
     participant_label,
@@ -50,6 +52,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def report_page(request: HttpRequest, slug: str) -> HttpResponse:
     phase = get_object_or_404(ProjectPhase, slug=slug)
     report = report_build(phase=phase)
+    publication = publication_live_for_phase(phase=phase)
     return render(
         request,
         "reports/report.html",
@@ -58,6 +61,15 @@ def report_page(request: HttpRequest, slug: str) -> HttpResponse:
             "charts": report_charts(report),
             "trace": True,
             "formats": ReportExport.Format.choices,
+            "publication": publication,
+            "publication_url": (
+                request.build_absolute_uri(reverse("published:report", args=[publication.token]))
+                if publication
+                else ""
+            ),
+            "publish_form": PublishForm(
+                initial={"visibility": publication.visibility} if publication else None
+            ),
         },
     )
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from responses.models import Category, Dot, Participant, Statement
+from responses.models import AgencyProject, Category, Dot, Participant, Statement
 
 
 @admin.register(Participant)
@@ -47,3 +47,20 @@ class DotAdmin(admin.ModelAdmin):
     search_fields = ["category__name"]
     list_select_related = ["category", "participant", "session__workshop"]
     autocomplete_fields = ["session", "category", "participant"]
+
+
+@admin.register(AgencyProject)
+class AgencyProjectAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "platform", "status", "review", "workshop", "created_at"]
+    list_filter = ["review", "status", "contact_consent", "workshop"]
+    search_fields = ["organisation", "platform", "purpose"]
+    list_select_related = ["workshop"]
+    autocomplete_fields = ["participant"]
+    readonly_fields = [
+        "idempotency_key",
+        "contact_consent_at",
+        "reviewed_by",
+        "reviewed_at",
+        "created_at",
+        "updated_at",
+    ]

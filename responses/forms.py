@@ -1,7 +1,9 @@
 from django import forms
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from responses.models import STATEMENT_MAX_LENGTH, Participant
+from responses.models import STATEMENT_MAX_LENGTH, AgencyProject, Participant
 from sessions.models import JOIN_CODE_LENGTH, PlenarySession
 
 
@@ -52,13 +54,27 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Participant
-        fields = ["name", "organisation", "level_of_government", "role", "email"]
+        fields = [
+            "name",
+            "organisation",
+            "level_of_government",
+            "role",
+            "email",
+            "consent_to_contact",
+        ]
         labels = {
             "name": _("Your name (optional)"),
             "organisation": _("Organisation (optional)"),
             "level_of_government": _("Level of government (optional)"),
             "role": _("Role (optional)"),
             "email": _("E-mail (optional)"),
+            "consent_to_contact": _("Tell me when the report is published (by e-mail)"),
+        }
+        help_texts = {
+            "consent_to_contact": _(
+                "One message to the address above, with a link to the report and a link to "
+                "stop messages. Untick the box at any time."
+            ),
         }
         widgets = {
             "name": forms.TextInput(attrs={"autocomplete": "name"}),
@@ -75,6 +91,25 @@ class ProfileForm(forms.ModelForm):
         ]
         if self.instance.pk:
             self.initial.setdefault("consent", "yes" if self.instance.consent_to_be_named else "no")
+        if self.instance.contact_opted_out_at:
+            # Opting out (from the link in a message) wins over this box.
+            self.fields["consent_to_contact"].help_text = _(
+                "You asked for no more messages on %(date)s, so none will be sent."
+            ) % {"date": date_format(localtime(self.instance.contact_opted_out_at))}
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        # Only an address that passed validation counts; an invalid one has its own error.
+        wants_message = cleaned.get("consent_to_contact")
+        if wants_message and not cleaned.get("email") and "email" not in self.errors:
+            self.add_error(
+                "consent_to_contact",
+                _(
+                    "To be told when the report is published, give your e-mail address "
+                    "above, or untick this box."
+                ),
+            )
+        return cleaned
 
 
 class StatementForm(forms.Form):
@@ -174,3 +209,101 @@ class PaperDotsForm(forms.Form):
             for category in self.categories
             if self.add_prefix(self.field_name(category)) in self.data
         }
+
+
+def _project_max_length(name: str) -> int:
+    return AgencyProject._meta.get_field(name).max_length
+
+
+class AgencyProjectForm(forms.Form):
+    """A participant's description of their organisation's social media project.
+
+    A contact is optional and needs its own consent: a contact without the box ticked is
+    refused with a message, never dropped without a word.
+    """
+
+    organisation = forms.CharField(
+        label=_("Organisation"),
+        max_length=_project_max_length("organisation"),
+        help_text=_("The agency or office that runs or plans the project."),
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+        error_messages={"required": _("Name the organisation.")},
+    )
+    platform = forms.CharField(
+        label=_("Tool or platform"),
+        max_length=_project_max_length("platform"),
+        help_text=_("E.g. Twitter, a blog, YouTube, a wiki."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": _("Name the tool or platform.")},
+    )
+    purpose = forms.CharField(
+        label=_("Purpose"),
+        max_length=_project_max_length("purpose"),
+        help_text=_("What the project is for and whom it reaches."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Say what the project is for.")},
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=AgencyProject.Status.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose existing or planned.")},
+    )
+    contact_name = forms.CharField(
+        label=_("Contact name (optional)"),
+        max_length=_project_max_length("contact_name"),
+        required=False,
+        help_text=_("Someone others may ask about the project. If it is not you, ask them first."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    contact_email = forms.EmailField(
+        label=_("Contact e-mail (optional)"),
+        max_length=_project_max_length("contact_email"),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    contact_consent = forms.BooleanField(
+        label=_(
+            "Share this contact. Who sees it: this workshop's facilitators and staff, who "
+            "review the entry; and, once it is approved and the workshop is completed, this "
+            "workshop's participants, on the shared list and in its downloads."
+        ),
+        required=False,
+        help_text=_("Never in the summary report. Without this box ticked, no contact is kept."),
+    )
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        has_contact = bool(cleaned.get("contact_name") or cleaned.get("contact_email"))
+        if has_contact and not cleaned.get("contact_consent"):
+            self.add_error(
+                "contact_consent",
+                _(
+                    "You gave a contact but did not tick the box to share it. Tick it to share "
+                    "the contact, or clear the contact name and e-mail: a contact is kept only "
+                    "with consent."
+                ),
+            )
+        elif (
+            cleaned.get("contact_consent")
+            and not has_contact
+            and not self.has_error("contact_email")
+        ):
+            self.add_error(
+                "contact_name",
+                _("Give a contact name or e-mail to share, or untick the box below."),
+            )
+        return cleaned
+
+
+class ProjectReviewForm(forms.Form):
+    """A facilitator's decision on one entry of their workshop (checked by the view)."""
+
+    project = forms.IntegerField(min_value=1)
+    decision = forms.ChoiceField(
+        choices=[
+            (AgencyProject.Review.APPROVED, _("Approve")),
+            (AgencyProject.Review.REJECTED, _("Don't share")),
+        ]
+    )

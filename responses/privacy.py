@@ -17,10 +17,11 @@ from django.contrib.auth.models import AbstractBaseUser as User
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
-from responses.models import Dot, Participant, Statement, new_participant_token
+from reports.models import Notification
+from responses.models import AgencyProject, Dot, Participant, Statement, new_participant_token
 from sessions.audit import audit_record
 from sessions.models import AuditEvent, Workshop
 
@@ -78,13 +79,17 @@ def participants_with_counts(*, workshop: Workshop) -> QuerySet[Participant]:
     )
 
 
-def _history(participant: Participant, statement_ids: list[int]) -> QuerySet[AuditEvent]:
-    """Events about the participant or their statements, and events they caused."""
+def _history(
+    participant: Participant, statement_ids: list[int], project_ids: list[int] | None = None
+) -> QuerySet[AuditEvent]:
+    """Events about the participant, their statements or agency projects, and events they
+    caused."""
     return (
         AuditEvent.objects.filter(workshop_id=participant.workshop_id)
         .filter(
             Q(target=AuditEvent.Target.PARTICIPANT, target_id=participant.pk)
             | Q(target=AuditEvent.Target.STATEMENT, target_id__in=statement_ids)
+            | Q(target=AuditEvent.Target.AGENCY_PROJECT, target_id__in=project_ids or [])
             | Q(actor_participant=participant)
         )
         .select_related("session")
@@ -101,7 +106,8 @@ def participant_data(*, participant: Participant) -> dict[str, Any]:
         .order_by("created_at", "pk")
     )
     dots = Dot.objects.filter(participant=participant).select_related("session", "category")
-    events = _history(participant, [s.pk for s in statements])
+    projects = list(AgencyProject.objects.filter(participant=participant).order_by("pk"))
+    events = _history(participant, [s.pk for s in statements], [p.pk for p in projects])
     return {
         "format": DATA_FORMAT,
         "exported_at": _iso(timezone.now()),
@@ -114,6 +120,9 @@ def participant_data(*, participant: Participant) -> dict[str, Any]:
             "email": participant.email,
             "consent_to_be_named": participant.consent_to_be_named,
             "consent_recorded_at": _iso(participant.consent_recorded_at),
+            "consent_to_contact": participant.consent_to_contact,
+            "contact_consent_at": _iso(participant.contact_consent_at),
+            "contact_opted_out_at": _iso(participant.contact_opted_out_at),
             "joined_at": _iso(participant.joined_at),
             "identity_erased_at": _iso(participant.erased_at),
         },
@@ -123,6 +132,20 @@ def participant_data(*, participant: Participant) -> dict[str, Any]:
             "date": _iso(workshop.date),
             "project_phase": workshop.phase.title,
         },
+        # The messages telling them that a report was published: to which address, and when.
+        "notifications": [
+            {
+                "report": n.publication.title,
+                "email": n.email,
+                "status": n.status,
+                "attempts": n.attempts,
+                "queued_at": _iso(n.created_at),
+                "sent_at": _iso(n.sent_at),
+            }
+            for n in participant.notifications.select_related("publication").order_by(
+                "created_at", "pk"
+            )
+        ],
         "statements": [
             {
                 "session": s.session.title,
@@ -145,6 +168,21 @@ def participant_data(*, participant: Participant) -> dict[str, Any]:
                 "placed_at": _iso(d.placed_at),
             }
             for d in dots.order_by("placed_at", "pk")
+        ],
+        "agency_projects": [
+            {
+                "organisation": p.organisation,
+                "platform": p.platform,
+                "purpose": p.purpose,
+                "status": p.status,
+                "contact_name": p.contact_name,
+                "contact_email": p.contact_email,
+                "contact_consent": p.contact_consent,
+                "contact_consent_at": _iso(p.contact_consent_at),
+                "review": p.review,
+                "created_at": _iso(p.created_at),
+            }
+            for p in projects
         ],
         "history": [
             {
@@ -263,6 +301,8 @@ def participant_erase(*, participant: Participant, actor: User | None) -> Partic
         or participant.level_of_government
         or participant.consent_to_be_named
         or participant.consent_recorded_at
+        or participant.consent_to_contact
+        or participant.contact_consent_at
     )
     if not already_erased:
         _history_scrub(participant, secrets)
@@ -270,6 +310,8 @@ def participant_erase(*, participant: Participant, actor: User | None) -> Partic
             setattr(participant, field, "")
         participant.consent_to_be_named = False
         participant.consent_recorded_at = None
+        participant.consent_to_contact = False
+        participant.contact_consent_at = None
         participant.token = new_participant_token()
         participant.erased_at = timezone.now()
         participant.save(
@@ -277,11 +319,23 @@ def participant_erase(*, participant: Participant, actor: User | None) -> Partic
                 *IDENTITY_FIELDS,
                 "consent_to_be_named",
                 "consent_recorded_at",
+                "consent_to_contact",
+                "contact_consent_at",
                 "token",
                 "erased_at",
             ]
         )
         _audit(participant=participant, actor=actor, action=AuditEvent.Action.ERASED)
+    # The contacts of the agency projects they described: the entries themselves stay.
+    AgencyProject.objects.filter(participant=participant).update(
+        contact_name="", contact_email="", contact_consent=False, contact_consent_at=None
+    )
+    # Messages about a published report: the address goes, what was sent when stays; nothing
+    # waiting is sent.
+    Notification.objects.filter(participant=participant, status=Notification.Status.PENDING).update(
+        status=Notification.Status.CANCELLED
+    )
+    Notification.objects.filter(participant=participant).exclude(email="").update(email="")
     _admin_log_scrub(participant, str(participant))
     return participant
 
@@ -292,6 +346,9 @@ class PurgeLine:
     title: str
     date: dt.date
     participants: int
+    # The organisation count the report took from the records, now kept as the reported
+    # attendance (None when staff had already entered it, or nobody named an organisation).
+    organisations_kept: int | None = None
 
 
 @dataclass(frozen=True)
@@ -323,9 +380,23 @@ def identities_purge(
     ):
         to_erase = identified.filter(workshop=workshop).order_by("pk")
         count = to_erase.count()
+        # Erasing organisations would change the report's organisation count where it is
+        # counted from the records, so the count is kept as the reported attendance first.
+        kept = None
+        if workshop.attendance_organisations is None:
+            kept = (
+                (
+                    Participant.objects.filter(workshop=workshop)
+                    .exclude(organisation="")
+                    .aggregate(n=Count(Lower("organisation"), distinct=True))["n"]
+                )
+                or None
+            )
         if not dry_run:
             with transaction.atomic():
+                if kept is not None:
+                    Workshop.objects.filter(pk=workshop.pk).update(attendance_organisations=kept)
                 for participant in to_erase:
                     participant_erase(participant=participant, actor=None)
-        lines.append(PurgeLine(workshop.pk, workshop.title, workshop.date, count))
+        lines.append(PurgeLine(workshop.pk, workshop.title, workshop.date, count, kept))
     return PurgeResult(held_before=held_before, dry_run=dry_run, workshops=tuple(lines))

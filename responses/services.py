@@ -67,6 +67,7 @@ class Profile:
     role: str = ""
     email: str = ""
     consent_to_be_named: bool = False
+    consent_to_contact: bool = False
 
 
 @transaction.atomic
@@ -90,6 +91,13 @@ def participant_profile_set(*, participant: Participant, profile: Profile) -> Pa
     participant.consent_to_be_named = profile.consent_to_be_named
     if consent_changed or (profile.consent_to_be_named and not participant.consent_recorded_at):
         participant.consent_recorded_at = timezone.now()
+    # Consent to be told of the report means nothing without an address. Its time is that of
+    # the first "yes" still standing. An opt-out (contact_opted_out_at) is kept and wins.
+    participant.consent_to_contact = profile.consent_to_contact and bool(participant.email)
+    if not participant.consent_to_contact:
+        participant.contact_consent_at = None
+    elif participant.contact_consent_at is None:
+        participant.contact_consent_at = timezone.now()
     participant.save()
     return participant
 
@@ -735,7 +743,8 @@ def paper_dots_record(
     total, ``None`` to remove a category's total. Kept apart from the dots participants placed.
 
     Every category must be the session's own and every total from 0 to 100,000; otherwise
-    nothing is saved. The note goes with each total saved. Returns how many totals were
+    nothing is saved. The note goes with each total created or changed (with every total when
+    only the note is edited). Returns how many totals were
     created, changed or removed; each is recorded in the history.
     """
     _lock_session(session)
@@ -749,6 +758,9 @@ def paper_dots_record(
             code="count",
         )
     existing = {t.category_id: t for t in PaperDotTally.objects.filter(category__in=categories)}
+    counts_change = any(
+        (existing[pk].count if pk in existing else None) != count for pk, count in totals.items()
+    )
     events: dict[str, dict[int, dict]] = {
         Action.CREATED: {},
         Action.CHANGED: {},
@@ -768,10 +780,17 @@ def paper_dots_record(
             events[Action.CREATED][tally.pk] = audit_created(
                 category=_category_label(category), count=count, note=note
             )
-        elif count is not None and (tally.count, tally.note) != (count, note):
-            events[Action.CHANGED][tally.pk] = audit_changes(
-                {"count": tally.count, "note": tally.note}, {"count": count, "note": note}
-            )
+        elif count is not None and (
+            tally.count != count or (not counts_change and tally.note != note)
+        ):
+            # The note goes with the totals that change; when no total changes, an edited
+            # note is a correction of the note itself and applies to every total.
+            events[Action.CHANGED][tally.pk] = {
+                "category": [None, _category_label(category)],
+                **audit_changes(
+                    {"count": tally.count, "note": tally.note}, {"count": count, "note": note}
+                ),
+            }
             tally.count, tally.note, tally.recorded_at = count, note, timezone.now()
             tally.save(update_fields=["count", "note", "recorded_at"])
     for action, changes_by_id in events.items():

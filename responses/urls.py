@@ -1,6 +1,6 @@
 from django.urls import path
 
-from responses import views
+from responses import project_views, views
 
 app_name = "responses"
 
@@ -18,4 +18,20 @@ urlpatterns = [
         name="statement_withdraw",
     ),
     path("s/<str:code>/dots/", views.dot_change, name="dot_change"),
+    path("s/<str:code>/projects/", project_views.projects, name="projects"),
+    path(
+        "s/<str:code>/projects/<int:pk>/withdraw/",
+        project_views.project_withdraw_view,
+        name="project_withdraw",
+    ),
+    path(
+        "s/<str:code>/projects/shared/",
+        project_views.projects_shared_page,
+        name="projects_shared",
+    ),
+    path(
+        "s/<str:code>/projects/shared.<str:fmt>",
+        project_views.projects_shared_download,
+        name="projects_shared_download",
+    ),
 ]

@@ -162,6 +162,11 @@ FIELD_LABELS = {
     "revision": gettext_lazy("Revision"),
     "based_on": gettext_lazy("Written from revision"),
     "conflict_with": gettext_lazy("Saved alongside revision"),
+    # Agency projects (responses/projects.py): never the organisation or the contact.
+    "platform": gettext_lazy("Tool or platform"),
+    "status": gettext_lazy("Status"),
+    "contact_consent": gettext_lazy("Contact may be shared"),
+    "review": gettext_lazy("Review"),
 }
 
 
@@ -175,13 +180,18 @@ class ChangeLine:
 
 
 def _shown(field: str, value: Any) -> str | None:
-    from responses.models import Statement  # the responses app builds on this one
+    from responses.models import AgencyProject, Statement  # the responses app builds on this one
 
     if value is None or value == "":
         return None
     if isinstance(value, bool):
         return _("yes") if value else _("no")
-    choices = {"use": Statement.Use, "source": Statement.Source}.get(field)
+    choices = {
+        "use": Statement.Use,
+        "source": Statement.Source,
+        "review": AgencyProject.Review,
+        "status": AgencyProject.Status,  # only agency projects record a status
+    }.get(field)
     if choices is not None and value in choices.values:
         return str(choices(value).label)
     return str(value)

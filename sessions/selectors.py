@@ -36,6 +36,10 @@ def workshop_detail_for(*, user: User, pk: int) -> Workshop:
         workshops_visible_to(user)
         .select_related("phase")
         .prefetch_related(Prefetch("sessions", queryset=sessions), "facilitators")
+        # Agency projects waiting for review, for the button's badge: no extra query.
+        .annotate(
+            projects_pending=Count("agency_projects", filter=Q(agency_projects__review="pending"))
+        )
         .get(pk=pk)
     )
 

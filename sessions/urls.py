@@ -2,6 +2,7 @@ from django.urls import path
 
 from responses import facilitator_views as statements
 from responses import privacy_views as privacy
+from responses import project_views as projects
 from sessions import views
 
 app_name = "workshop_sessions"
@@ -48,5 +49,11 @@ urlpatterns = [
         "<int:workshop_pk>/participants/<int:pk>/erase/",
         privacy.participant_erase_confirm,
         name="participant_erase",
+    ),
+    path("<int:pk>/projects/", projects.project_review_page, name="project_review"),
+    path(
+        "<int:pk>/projects/approved.<str:fmt>",
+        projects.projects_download,
+        name="projects_download",
     ),
 ]

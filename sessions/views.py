@@ -15,10 +15,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from responses.models import Participant
 from sessions import services
 from sessions.audit import audit_change_lines
 from sessions.forms import HistoryFilterForm, NoteForm, PhaseForm, SessionForm, WorkshopForm
-from sessions.models import PlenarySession, Workshop
+from sessions.models import AuditEvent, PlenarySession, Workshop
 from sessions.roles import user_is_facilitator, user_is_staff_member, workshops_visible_to
 from sessions.selectors import (
     board_for,
@@ -129,6 +130,13 @@ def workshop_history(request: HttpRequest, pk: int) -> HttpResponse:
     )
     paginator = Paginator(events, HISTORY_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
+    # Participants are named by their reference, looked up in one query for the page.
+    participant_ids = [e.target_id for e in page if e.target == AuditEvent.Target.PARTICIPANT]
+    references = (
+        dict(Participant.objects.filter(pk__in=participant_ids).values_list("pk", "reference"))
+        if participant_ids
+        else {}
+    )
     return render(
         request,
         "workshop_sessions/workshop_history.html",
@@ -139,10 +147,26 @@ def workshop_history(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
             "rows": [
-                (event, audit_change_lines(event.changes), _history_link(event)) for event in page
+                (
+                    event,
+                    _history_record(event, references),
+                    audit_change_lines(event.changes),
+                    _history_link(event),
+                )
+                for event in page
             ],
         },
     )
+
+
+def _history_record(event: AuditEvent, references: dict[int, str]) -> str:
+    """What an event is about, as staff know it: a participant by their reference, the
+    workshop by its title, other records by their kind and number."""
+    if event.target == AuditEvent.Target.PARTICIPANT and event.target_id in references:
+        return _("Participant %(reference)s") % {"reference": references[event.target_id]}
+    if event.target == AuditEvent.Target.WORKSHOP:
+        return _("This workshop")
+    return f"{str(event.get_target_display()).capitalize()} {event.target_id}"
 
 
 # Where a record of each type is worked on; other records link to their session's card.

@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from responses.models import Category, Dot, Participant, Statement
+from responses.models import AgencyProject, Category, Dot, Participant, Statement
 from sessions.models import NoteRevision, PlenarySession, ProjectPhase, Workshop
 from sessions.roles import user_grant_role
 
@@ -125,3 +125,24 @@ def consenting_participant(**kwargs) -> Participant:
     return ParticipantFactory(
         consent_to_be_named=True, consent_recorded_at=timezone.now(), **kwargs
     )
+
+
+class AgencyProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AgencyProject
+
+    participant = factory.SubFactory(ParticipantFactory)
+    workshop = factory.SelfAttribute("participant.workshop")
+    organisation = "Department of Health"
+    platform = "Twitter"
+    purpose = "Health alerts for the public."
+    status = AgencyProject.Status.EXISTING
+
+    class Params:
+        # AgencyProjectFactory(contact=True): a named contact, consented to.
+        contact = factory.Trait(
+            contact_name="Pat Jones",
+            contact_email="pat.jones@example.org",
+            contact_consent=True,
+            contact_consent_at=factory.LazyFunction(timezone.now),
+        )

@@ -19,3 +19,5 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 # Static files come from the finders; there is no collected STATIC_ROOT in a test run.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# Tests send messages themselves (reports.notifications.notifications_send_due), not in a thread.
+NOTIFICATIONS_SEND_ON_COMMIT = False

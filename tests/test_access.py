@@ -11,9 +11,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from reports.models import ImportBatch
+from reports.models import ImportBatch, Publication
+from reports.notifications import opt_out_token
 from tests.e2e.test_pages import _url_names
 from tests.factories import (
+    AgencyProjectFactory,
     CategoryFactory,
     ParticipantFactory,
     PlenarySessionFactory,
@@ -57,6 +59,26 @@ def batch_url(name: str) -> str:
     return reverse(f"reports:{name}", args=[batch.pk])
 
 
+def live_publication(world: dict) -> Publication:
+    """The world's phase published (stored directly: rendering is tested in test_publishing)."""
+    publication, _created = Publication.objects.get_or_create(
+        phase=world["workshop"].phase,
+        withdrawn_at=None,
+        defaults={
+            "title": "Published",
+            "body_html": "<p>Body</p>",
+            "pdf": b"%PDF-1.7",
+            "docx": b"PK",
+            "etag": "0" * 64,
+        },
+    )
+    return publication
+
+
+def published(name: str) -> Callable[[dict], str]:
+    return lambda w: reverse(f"published:{name}", args=[live_publication(w).token])
+
+
 def r(name: str, *extra: str) -> Callable[[dict], str]:
     return lambda w: reverse(
         f"reports:{name}", args=[w["workshop"].phase.slug, *[w[e] for e in extra]]
@@ -68,8 +90,23 @@ ROUTES: dict[str, Route] = {
     "reports:report": Route("staff", r("report")),
     "reports:narrative": Route("staff", r("narrative")),
     "reports:export": Route("staff", r("export", "format")),
+    "reports:publish": Route("staff", r("publish"), "post", lambda w: {"visibility": "unlisted"}),
+    # The world's phase is published first, so staff's withdrawal has something to end.
+    "reports:withdraw": Route(
+        "staff",
+        lambda w: reverse("reports:withdraw", args=[live_publication(w).phase.slug]),
+        "post",
+        lambda w: {"publication": live_publication(w).pk},
+    ),
     "reports:trace_category": Route("staff", r("trace_category", "category_pk")),
     "reports:trace_workshop": Route("staff", r("trace_workshop", "workshop_pk")),
+    "reports:notifications": Route("staff", r("notifications")),
+    # Open: the signed token in the link is the permission. GET only asks; POST opts out (see
+    # tests/reports/test_notifications.py).
+    "notifications:opt_out": Route(
+        "open",
+        lambda w: reverse("notifications:opt_out", args=[opt_out_token(w["participant"].pk)]),
+    ),
     "reports:records": Route("staff", lambda w: reverse("reports:records")),
     "reports:records_export": Route(
         "staff", lambda w: reverse("reports:records_export"), data=lambda w: {"format": "csv"}
@@ -94,6 +131,11 @@ ROUTES: dict[str, Route] = {
     "reports:records_progress": Route(
         "open", lambda w: reverse("reports:records_progress", args=[uuid.uuid4()])
     ),
+    # Published reports: for everyone who has the link (a live publication of the world's phase).
+    "published:index": Route("open", lambda w: reverse("published:index")),
+    "published:report": Route("open", published("report")),
+    "published:pdf": Route("open", published("pdf")),
+    "published:docx": Route("open", published("docx")),
     "home": Route("open", lambda w: reverse("home")),
     "healthz": Route("open", lambda w: reverse("healthz")),
     "login": Route("open", lambda w: reverse("login")),
@@ -118,6 +160,22 @@ ROUTES: dict[str, Route] = {
         p("dot_change"),
         "post",
         lambda w: {"category": w["category"].pk, "action": "place"},
+    ),
+    "responses:projects": Route("participant-read", p("projects")),
+    "responses:project_withdraw": Route(
+        "participant-write",
+        lambda w: reverse(
+            "responses:project_withdraw",
+            args=[w["session"].join_code, AgencyProjectFactory(participant=w["participant"]).pk],
+        ),
+        "post",
+    ),
+    "responses:projects_shared": Route("participant-read", p("projects_shared")),
+    "responses:projects_shared_download": Route(
+        "participant-read",
+        lambda w: reverse(
+            "responses:projects_shared_download", args=[w["session"].join_code, "csv"]
+        ),
     ),
     "workshop_sessions:workshop_create": Route(
         "facilitator", lambda w: reverse("workshop_sessions:workshop_create")
@@ -214,6 +272,14 @@ ROUTES: dict[str, Route] = {
             "workshop_sessions:participant_erase", args=[w["workshop"].pk, w["participant"].pk]
         ),
         "post",
+    ),
+    "workshop_sessions:project_review": Route(
+        "workshop",
+        lambda w: reverse("workshop_sessions:project_review", args=[w["workshop"].pk]),
+    ),
+    "workshop_sessions:projects_download": Route(
+        "workshop",
+        lambda w: reverse("workshop_sessions:projects_download", args=[w["workshop"].pk, "xlsx"]),
     ),
 }
 

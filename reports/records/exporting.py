@@ -251,38 +251,64 @@ CONTENT_TYPES = {
 
 
 def readme_rows() -> list[list[str]]:
-    """The template's "read me" sheet: the layout, sheet by sheet and column by column."""
+    """The template's explanation: the layout, sheet by sheet and column by column."""
     rows = [
         [str(_("ctg-workshops records file, layout version %(v)d") % {"v": LAYOUT_VERSION})],
-        [str(_("Fill in the sheets you need; leave the others empty. docs/records.md explains."))],
         [
             str(
                 _(
-                    "Dates: YYYY-MM-DD; times: HH:MM; moments: YYYY-MM-DDTHH:MM:SSZ (UTC) or with "
-                    "an offset. Yes/no columns: yes or no. A text starting with = + - @ or ' is "
-                    "written with one more ' in front, which the import removes."
+                    "Fill in the sheets you need and leave the others with their headings only. "
+                    "The first row of each sheet holds its column names; every further row is "
+                    "one record. Reports → Records in and out on the site explains the layout."
+                )
+            )
+        ],
+        [
+            str(
+                _(
+                    "Records refer to one another: a workshop by the reference you give it, a "
+                    "session by its position in the workshop (1, 2, …), a category by its number "
+                    "in the session, a participant by the reference you give them."
+                )
+            )
+        ],
+        [
+            str(
+                _(
+                    "A text starting with = + - @ or ' is written with one more ' in front, "
+                    "which the import removes. A statement without a key is recognised by its "
+                    "text when the file is imported again."
                 )
             )
         ],
         [],
-        [str(_("Sheet")), str(_("Column")), str(_("What it holds"))],
+        [str(_("Sheet")), str(_("Column")), str(_("What it holds")), str(_("How to write it"))],
     ]
     for sheet in SHEETS:
-        rows.append([sheet.name, "", str(sheet.help)])
+        rows.append([sheet.name, "", str(sheet.help), ""])
         for column in sheet.columns:
-            label = f"{column.name} *" if column.required else column.name
-            allowed = f" ({', '.join(c or '-' for c in column.choices)})" if column.choices else ""
-            rows.append(["", label, f"{column.help}{allowed}"])
-    rows.append([])
-    rows.append([str(_("* a value is needed in every row."))])
+            rows.append(["", column.name, str(column.help), column.rule])
     return rows
+
+
+def readme_text() -> str:
+    """The same explanation as plain text, for the ZIP of CSV files."""
+    lines = []
+    for row in readme_rows():
+        if len(row) == 4 and row[1]:
+            lines.append(f"  {row[1]}: {row[2]} ({row[3]})")
+        elif len(row) == 4 and row[0]:
+            lines.append(f"\n{row[0]}.csv: {row[2]}")
+        else:
+            lines.append(" ".join(row))
+    return "\n".join(lines).strip() + "\n"
 
 
 def _file(stem: str, fmt: str, tables: dict[str, list[Row]], *, readme: bool) -> RecordsFile:
     if fmt == "xlsx":
         content = workbook_bytes(tables, readme=readme_rows() if readme else [])
     elif fmt == "csv":
-        content = csv_zip_bytes(tables)
+        content = csv_zip_bytes(tables, readme=readme_text() if readme else "")
     else:
         raise ValueError(fmt)
     extension = "xlsx" if fmt == "xlsx" else "zip"

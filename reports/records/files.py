@@ -17,7 +17,7 @@ from pathlib import PurePath
 from django.utils.translation import gettext as _
 
 from reports.exports import FORMULA_STARTS, xml_safe
-from reports.records.layout import README_SHEET, SHEETS, SHEETS_BY_NAME
+from reports.records.layout import README_SHEET, SHEETS_BY_NAME
 
 # Fixed times inside the files, so the same records always give byte-identical files.
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -121,10 +121,15 @@ def csv_text(name: str, rows: Iterable[Sequence[object]]) -> str:
     return buffer.getvalue()
 
 
-def csv_zip_bytes(tables: dict[str, Iterable[Sequence[object]]]) -> bytes:
-    """A ZIP holding ``<sheet>.csv`` per table, UTF-8 with a byte-order mark (for Excel)."""
+def csv_zip_bytes(tables: dict[str, Iterable[Sequence[object]]], *, readme: str = "") -> bytes:
+    """A ZIP holding ``<sheet>.csv`` per table, UTF-8 with a byte-order mark (for Excel), and
+    the explanation as ``read me.txt`` if given."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        if readme:
+            entry = zipfile.ZipInfo(f"{README_SHEET}.txt", date_time=FIXED_ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(entry, readme)
         for name, rows in tables.items():
             entry = zipfile.ZipInfo(f"{name}.csv", date_time=FIXED_ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
@@ -155,7 +160,7 @@ def read_records_file(*, name: str, content: bytes) -> list[RawSheet]:
         raise UnreadableFile(
             _("Upload an Excel workbook (.xlsx), a ZIP of CSV files (.zip) or one CSV file (.csv).")
         )
-    sheet_name = PurePath(name).stem.strip().lower()
+    sheet_name = sheet_for_file(PurePath(name).stem)
     if sheet_name not in SHEETS_BY_NAME:
         raise UnreadableFile(
             _(
@@ -193,12 +198,17 @@ def _read_csv_zip(archive: zipfile.ZipFile) -> list[RawSheet]:
         path = PurePath(info.filename)
         if info.is_dir() or path.name.startswith((".", "__MACOSX")) or "__MACOSX" in path.parts:
             continue
+        if path.stem.strip().lower() in (README_SHEET, "readme") and path.suffix.lower() in (
+            ".txt",
+            ".md",
+        ):
+            continue  # the template's explanation
         if path.suffix.lower() != ".csv":
             raise UnreadableFile(
                 _("The ZIP file holds %(name)s: only CSV files named after a sheet belong there.")
                 % {"name": info.filename}
             )
-        sheets.append(_read_csv(path.stem.strip().lower(), archive.read(info)))
+        sheets.append(_read_csv(sheet_for_file(path.stem), archive.read(info)))
     return sheets
 
 
@@ -238,5 +248,12 @@ def _header_cell(cell: object) -> str:
     return "" if cell is None else str(cell).strip().lower().replace(" ", "_")
 
 
-def known_sheet_names() -> list[str]:
-    return [sheet.name for sheet in SHEETS]
+def sheet_for_file(stem: str) -> str:
+    """The sheet a CSV file holds, from its name: "statements", "statements (1)" and
+    "statements-albany" all hold statements; an unknown name is returned as it is."""
+    name = stem.strip().lower()
+    for sheet in sorted(SHEETS_BY_NAME, key=len, reverse=True):
+        rest = name[len(sheet) :]
+        if name.startswith(sheet) and not (rest[:1].isalpha() or rest[:1] == "_"):
+            return sheet
+    return name

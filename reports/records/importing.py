@@ -11,7 +11,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -78,6 +78,7 @@ class ImportResult:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
     written: bool = False
+    workshops: list[str] = field(default_factory=list)  # the references the file names
 
     @property
     def ok(self) -> bool:
@@ -349,6 +350,63 @@ class _Plan:
         self._paper_dots()
         self._notes()
         self._users()
+        self._compare_present()
+
+    def _compare_present(self) -> None:
+        """Records already here are never changed: say where the file holds other values."""
+        differing: list[str] = []
+        derived = 0
+        for sheet, columns in COMPARED.items():
+            for row in self.rows[sheet]:
+                if row.present is None:
+                    continue
+                if sheet == "statements" and row.values.get("derived"):
+                    derived += 1
+                changed = [
+                    name
+                    for name in columns
+                    if name in row.letters
+                    and _comparable(row.values[name]) != _comparable(getattr(row.present, name))
+                ]
+                if sheet == "workshops" and row.values["clash"]:
+                    continue  # already a problem: the workshop is in another phase
+                if sheet == "workshops" and {"date", "kind"} & set(changed):
+                    self.check.add(
+                        row,
+                        "workshop",
+                        _(
+                            "Workshop “%(ref)s” is already here as “%(title)s” (%(kind)s, "
+                            "%(date)s); give this one another reference."
+                        )
+                        % {
+                            "ref": row.values["workshop"],
+                            "title": row.present.title,
+                            "kind": row.present.get_kind_display(),
+                            "date": row.present.date.isoformat(),
+                        },
+                    )
+                elif changed:
+                    differing.append(
+                        _("%(sheet)s row %(row)d (%(columns)s)")
+                        % {"sheet": sheet, "row": row.number, "columns": ", ".join(changed)}
+                    )
+        if differing:
+            shown = "; ".join(differing[:20])
+            more = len(differing) - 20
+            self.notices.append(
+                _("Already here with other values, which an import never changes: %(rows)s.")
+                % {"rows": shown}
+                + (" " + _("And %(count)d more.") % {"count": more} if more > 0 else "")
+            )
+        if derived:
+            self.notices.append(
+                _(
+                    "%(count)d statements without a key matched cards already here by their "
+                    "text and were not imported again. To add a card with the same text as one "
+                    "already here, give it a key in the statement column."
+                )
+                % {"count": derived}
+            )
 
     def _unique(self, row: Row, key: tuple, seen: set, column: str) -> bool:
         if key in seen:
@@ -403,7 +461,10 @@ class _Plan:
                 continue
             phase = self._phase(row, row.values["phase"], "phase")
             row.present = existing.get(ref)
-            if row.present and phase is not None and _slug(phase) != row.present.phase.slug:
+            row.values["clash"] = bool(
+                row.present and phase is not None and _slug(phase) != row.present.phase.slug
+            )
+            if row.values["clash"]:
                 self.check.add(
                     row,
                     "workshop",
@@ -669,6 +730,7 @@ class _Plan:
                 if not v["text"]:
                     self.check.add(row, "text", _("The text is empty."))
             given = (v["statement"] or "").strip()
+            v["derived"] = not given
             try:
                 v["key"] = uuid.UUID(given)
             except ValueError:
@@ -822,6 +884,31 @@ class _Plan:
             )
 
 
+# The columns compared with a record already here (references and identities are not: an
+# export leaves out names given without consent, so they would always seem to differ).
+COMPARED = {
+    "phases": ("title", "subtitle", "organisation", "starts_on", "ends_on"),
+    "workshops": (
+        "title", "kind", "date", "start_time", "end_time", "venue", "description", "status",
+        "attendance_people", "attendance_organisations",
+    ),
+    "sessions": (
+        "title", "prompt", "purpose", "writing_minutes", "dots_per_participant",
+        "dots_may_stack", "phase", "results_revealed",
+    ),
+    "participants": ("organisation", "level_of_government", "consent_to_be_named"),
+    "categories": ("name", "description"),
+    "statements": ("text", "use", "source", "hidden", "hidden_reason"),
+    "dots": ("count",),
+    "paper_dots": ("count", "note"),
+    "notes": ("text", "based_on"),
+}  # fmt: skip
+
+
+def _comparable(value: object) -> object:
+    return "" if value is None else value
+
+
 def _missing_category(workshop: str, position: int, number: int) -> str:
     return _("Session %(ref)s/%(position)d has no category %(number)d, in the file or here.") % {
         "ref": workshop,
@@ -851,6 +938,7 @@ class _Writer:
         self.total = sum(len(rows) for rows in plan.rows.values())
         self.done = 0
         self.users: dict = {}
+        self.ordinals: Counter = Counter()
 
     def _new(self, sheet: str) -> list[Row]:
         return [r for r in self.plan.rows[sheet] if r.present is None]
@@ -866,6 +954,22 @@ class _Writer:
             for row, obj in zip(chunk, objects, strict=True):
                 row.record = obj
             self._tick(sheet, len(chunk))
+
+    def _day(self, row: Row, *, ordinal: bool = False) -> datetime:
+        """For a record without its own time: its workshop's start (09:00 if none) on its day.
+
+        With ``ordinal`` each further row of the same session is a second later, so records
+        without times keep the order of the file.
+        """
+        workshop = self.record(self.plan.workshops[row.values["workshop"]])
+        start = timezone.make_aware(
+            datetime.combine(workshop.date, workshop.start_time or time(9, 0))
+        )
+        if not ordinal:
+            return start
+        key = (row.values["workshop"], row.values.get("session"))
+        self.ordinals[key] += 1
+        return start + timedelta(seconds=self.ordinals[key] - 1)
 
     def record(self, item):
         """The database record for a planned item: itself, or what its row created."""
@@ -977,8 +1081,7 @@ class _Writer:
                 join_code=r.values["join_code"] or new_join_code(),
                 **{name: r.values[name] for name in fields},
             )
-            if r.values["phase_changed_at"]:
-                session.phase_changed_at = r.values["phase_changed_at"]
+            session.phase_changed_at = r.values["phase_changed_at"] or self._day(r)
             return session
 
         self._bulk("sessions", PlenarySession, self._new("sessions"), build)
@@ -1001,8 +1104,7 @@ class _Writer:
                 email=(r.values["email"] or "").strip(),
                 **{name: r.values[name] for name in fields},
             )
-            if r.values["joined_at"]:
-                participant.joined_at = r.values["joined_at"]
+            participant.joined_at = r.values["joined_at"] or self._day(r)
             return participant
 
         self._bulk("participants", Participant, self._new("participants"), build)
@@ -1073,8 +1175,8 @@ class _Writer:
                 hidden=v["hidden"],
                 hidden_reason=v["hidden_reason"],
             )
-            if v["created_at"]:
-                statement.created_at = v["created_at"]
+            # Cards without a time keep the file's order: a second apart from the start.
+            statement.created_at = v["created_at"] or self._day(r, ordinal=True)
             return statement
 
         self._bulk("statements", Statement, self._new("statements"), build)
@@ -1087,8 +1189,7 @@ class _Writer:
                 participant=self._participant_of(r),
                 count=r.values["count"],
             )
-            if r.values["placed_at"]:
-                dot.placed_at = r.values["placed_at"]
+            dot.placed_at = r.values["placed_at"] or self._day(r)
             return dot
 
         self._bulk("dots", Dot, self._new("dots"), build)
@@ -1101,8 +1202,7 @@ class _Writer:
                 count=r.values["count"],
                 note=r.values["note"],
             )
-            if r.values["recorded_at"]:
-                tally.recorded_at = r.values["recorded_at"]
+            tally.recorded_at = r.values["recorded_at"] or self._day(r)
             return tally
 
         self._bulk("paper_dots", PaperDotTally, self._new("paper_dots"), build)
@@ -1117,8 +1217,7 @@ class _Writer:
                 text=v["text"],
                 author=self.users.get(v["author"]) if v["author"] else None,
             )
-            if v["saved_at"]:
-                revision.created_at = v["saved_at"]
+            revision.created_at = v["saved_at"] or self._day(r)
             return revision
 
         self._bulk("notes", NoteRevision, self._new("notes"), build)
@@ -1188,6 +1287,9 @@ def records_import(
     plan.resolve()
     result.counts = _counts(rows)
     result.notices = plan.notices
+    result.workshops = sorted(
+        {r.values["workshop"] for sheet in rows.values() for r in sheet if r.values.get("workshop")}
+    )
     order = [sheet.name for sheet in SHEETS]
     result.problems = sorted(
         check.problems,

@@ -24,10 +24,57 @@ class Column:
     choices: tuple[str, ...] = ()
     # The choices' labels, also accepted on import ("Local government workshop" for "local").
     labels: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def rule(self) -> str:
+        return column_rule(self)
+
     max_length: int | None = None
     minimum: int | None = None
     maximum: int | None = None
     default: object = None
+
+
+def column_rule(column: Column) -> str:
+    """How to write a column's values, and what a blank cell means, in a few words."""
+    kind = column.kind
+    if kind == "int":
+        low = "" if column.minimum is None else str(column.minimum)
+        high = "" if column.maximum is None else str(column.maximum)
+        rule = str(_("a whole number"))
+        if low and high:
+            rule += f" {low}–{high}"
+        elif low:
+            rule = str(_("a whole number from %(low)s") % {"low": low})
+    elif kind == "choice":
+        rule = str(_("one of: %(values)s") % {"values": ", ".join(c for c in column.choices if c)})
+        if "" in column.choices:
+            rule += str(_(", or blank"))
+    else:
+        rule = str(
+            {
+                "text": _("text"),
+                "key": _("letters, digits, - and _"),
+                "bool": _("yes or no"),
+                "date": _("YYYY-MM-DD"),
+                "time": _("HH:MM"),
+                "datetime": _("YYYY-MM-DDTHH:MM:SSZ, or with an offset like -04:00"),
+                "user": _("a user name"),
+                "users": _("user names, comma-separated"),
+            }[kind]
+        )
+        if column.max_length and kind == "text":
+            rule += str(_(", at most %(max)d characters") % {"max": column.max_length})
+    if column.required:
+        return rule + str(_("; required"))
+    if kind == "datetime":
+        return rule + str(_("; blank: the workshop's start time on its day"))
+    if column.default not in (None, ""):
+        shown = column.default
+        if isinstance(shown, bool):
+            shown = _("yes") if shown else _("no")
+        return rule + str(_("; blank: %(value)s") % {"value": shown})
+    return rule
 
 
 @dataclass(frozen=True)
@@ -100,7 +147,12 @@ SHEETS: tuple[Sheet, ...] = (
         "workshops",
         _("Workshops, each in a phase."),
         (
-            Column("workshop", "key", _("A reference you choose, unique in the file."), True),
+            Column(
+                "workshop",
+                "key",
+                _("A reference you choose; one already here adds to that workshop."),
+                True,
+            ),
             Column("phase", "key", _("The phase's short name."), True),
             Column("title", "text", _("Title."), True, max_length=200),
             Column(

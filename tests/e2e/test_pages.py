@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from sessions.audit import audit_record
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.factories import (
+    AgencyProjectFactory,
     CategoryFactory,
     DotFactory,
     NoteRevisionFactory,
@@ -109,6 +110,24 @@ PAGES: dict[str, Page] = {
             "reports:trace_workshop", args=[world["workshop"].phase.slug, world["workshop"].pk]
         ),
     ),
+    "reports:notifications": Page("staff", lambda world: notifications_url(world)),
+    "reports:notifications (none yet)": Page(
+        "staff", lambda world: reverse("reports:notifications", args=[world["workshop"].phase.slug])
+    ),
+    # The opt-out link in a message: asking first, and after opting out.
+    "notifications:opt_out": Page(None, lambda world: opt_out_url(world, opted_out=False)),
+    "notifications:opt_out (done)": Page(None, lambda world: opt_out_url(world, opted_out=True)),
+    # Publishing the report: the staff page's panel once published, the withdrawal's
+    # confirmation, and the pages for everyone.
+    "reports:report (published)": Page(
+        "staff", lambda world: publish(world, then="reports:report", visibility="public")
+    ),
+    "reports:withdraw": Page("staff", lambda world: publish(world, then="reports:withdraw")),
+    "published:index": Page(
+        None, lambda world: publish(world, then="published:index", visibility="public")
+    ),
+    "published:index (none yet)": Page(None, lambda world: reverse("published:index")),
+    "published:report": Page(None, lambda world: publish(world, then="published:report")),
     # Staff's pages for participants' personal data.
     "workshop_sessions:participant_list": Page(
         "staff",
@@ -145,6 +164,22 @@ PAGES: dict[str, Page] = {
             args=[world["collecting"].join_code, world["card"].pk],
         ),
     ),
+    # Agency projects: the participant's form and entries, the shared list before and after the
+    # workshop is completed, and the facilitator's review.
+    "responses:projects": Page(
+        "participant", lambda world: projects_page("responses:projects", world)
+    ),
+    "responses:projects_shared (not yet shared)": Page(
+        "participant", lambda world: projects_page("responses:projects_shared", world)
+    ),
+    "responses:projects_shared": Page(
+        "participant",
+        lambda world: projects_page("responses:projects_shared", world, completed=True),
+    ),
+    "workshop_sessions:project_review": Page(
+        "facilitator",
+        lambda world: projects_page("workshop_sessions:project_review", world),
+    ),
 }
 
 # URL names that are not pages for people, with the reason.
@@ -164,7 +199,15 @@ NOT_PAGES = {
     "reports:records_batch_import": "POST only; redirects to the file's page",
     "reports:records_batch_discard": "POST only; redirects to the records page",
     "reports:records_progress": "JSON polled by the records pages while a file is worked on",
+    "reports:publish": "POST only; redirects back to the report page",
+    "published:pdf": "a download (attachment), not a page",
+    "published:docx": "a download (attachment), not a page",
+    # notifications:opt_out is a page (GET, above); its POST, also sent by mail clients as a
+    # one-click unsubscribe, shows the same page in its "done" state.
     "workshop_sessions:participant_data": "a JSON download (attachment), not a page",
+    "responses:project_withdraw": "POST only; redirects back to the projects page",
+    "responses:projects_shared_download": "a download (attachment), not a page",
+    "workshop_sessions:projects_download": "a download (attachment), not a page",
     # workshop_sessions:participant_erase is a page (GET, above); its POST erases and redirects
     # back to the participant list.
     **{
@@ -189,6 +232,19 @@ NOT_PAGES = {
 }
 
 
+def publish(world: dict, *, then: str, visibility: str = "unlisted") -> str:
+    """Publish the world's phase as its staff member would, and give the URL of ``then``."""
+    from reports.publishing import report_publish
+
+    phase = world["workshop"].phase
+    publication = report_publish(phase=phase, visibility=visibility, user=world["staff"])
+    if then.startswith("reports:"):
+        return reverse(then, args=[phase.slug])
+    if then == "published:index":
+        return reverse(then)
+    return reverse(then, args=[publication.token])
+
+
 def records_batch_url(*, valid: bool) -> str:
     """The page of an uploaded records file: checked and waiting, or with problems."""
     from reports.models import ImportBatch
@@ -208,6 +264,59 @@ def records_batch_url(*, valid: bool) -> str:
         problems=[problem.as_dict() for problem in result.problems],
     )
     return reverse("reports:records_batch", args=[batch.pk])
+
+
+def projects_page(name: str, world: dict, *, completed: bool = False) -> str:
+    """A page about the workshop's agency projects, with an entry in each review state."""
+    participant, workshop = world["participant"], world["workshop"]
+    AgencyProjectFactory(participant=participant, organisation="Office of Parks", contact=True)
+    AgencyProjectFactory(participant=participant, review="approved", contact=True)
+    AgencyProjectFactory(participant=participant, review="approved", status="planned")
+    AgencyProjectFactory(participant=participant, review="rejected", platform="A wiki")
+    if completed:
+        workshop.status = "completed"
+        workshop.save()
+    if name.startswith("responses:"):
+        return reverse(name, args=[world["collecting"].join_code])
+    return reverse(name, args=[workshop.pk])
+
+
+def notifications_url(world: dict) -> str:
+    """The record of a phase's messages: one sent, one retrying after an error, one cancelled."""
+    from django.utils import timezone
+
+    from reports.models import Notification, Publication
+
+    workshop = world["workshop"]
+    publication = Publication.objects.create(
+        phase=workshop.phase, title="Phase I summary report", body_html="<p>Report</p>", etag="e"
+    )
+    for n, (status, error) in enumerate(
+        [("sent", ""), ("pending", "SMTPServerDisconnected: Connection closed"), ("cancelled", "")]
+    ):
+        Notification.objects.create(
+            publication=publication,
+            phase=workshop.phase,
+            participant=ParticipantFactory(workshop=workshop, email=f"p{n}@example.org"),
+            email=f"p{n}@example.org",
+            status=status,
+            attempts=1 if status != "cancelled" else 0,
+            last_error=error,
+            sent_at=timezone.now() if status == "sent" else None,
+        )
+    return reverse("reports:notifications", args=[workshop.phase.slug])
+
+
+def opt_out_url(world: dict, *, opted_out: bool) -> str:
+    from django.utils import timezone
+
+    from reports.notifications import opt_out_token
+
+    participant = world["participant"]
+    if opted_out:
+        participant.contact_opted_out_at = timezone.now()
+        participant.save()
+    return reverse("notifications:opt_out", args=[opt_out_token(participant.pk)])
 
 
 def session_page(name: str, session) -> str:

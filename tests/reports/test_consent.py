@@ -120,8 +120,8 @@ def test_web_pages_name_only_those_who_consented(client, staff_user, phase, peop
 
     labels = [label for _dot, label in dots.context["dots"]]
     assert NAMED in labels
-    assert f"Participant {participants['secret'].pk}" in labels
-    assert f"Participant {participants['erased'].pk}" in labels
+    assert f"Participant {participants['secret'].reference}" in labels
+    assert f"Participant {participants['erased'].reference}" in labels
     assert f"<td>{NAMED}</td>" in dots.content.decode()
 
     rows = {
@@ -130,8 +130,14 @@ def test_web_pages_name_only_those_who_consented(client, staff_user, phase, peop
     assert rows[participants["named"].pk] == (NAMED, "Office of Parks")
     # Without consent the organisation is not set beside the person either; it is only in the
     # list of organisations behind the attendance count.
-    assert rows[participants["secret"].pk] == (f"Participant {participants['secret'].pk}", "")
-    assert rows[participants["erased"].pk] == (f"Participant {participants['erased'].pk}", "")
+    assert rows[participants["secret"].pk] == (
+        f"Participant {participants['secret'].reference}",
+        "",
+    )
+    assert rows[participants["erased"].pk] == (
+        f"Participant {participants['erased'].reference}",
+        "",
+    )
     assert f"<td>{NAMED}</td><td>Office of Parks</td>" in attendance.content.decode()
 
 

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from reports.models import ReportNarrative
@@ -215,7 +216,7 @@ def test_import_command_lists_problems_and_fails(tmp_path):
     path.write_bytes(_three_broken_sheets())
     errors = io.StringIO()
 
-    with pytest.raises(CommandError, match="7 problem"):
+    with pytest.raises(CommandError, match="7 problems found"):
         call_command("import_records", str(path), stderr=errors, stdout=io.StringIO())
 
     assert "statements, row 4, column G (category): Session w-new/1 has no category 9" in (
@@ -416,6 +417,7 @@ def test_export_queries_do_not_grow_with_the_records():
     assert export_queries() == one == 11
 
 
+@pytest.mark.django_db
 def test_the_template_has_every_sheet_and_a_read_me():
     content = records_template(fmt="xlsx").content
     book = load_workbook(io.BytesIO(content))
@@ -424,7 +426,10 @@ def test_the_template_has_every_sheet_and_a_read_me():
     for sheet in SHEETS:
         assert [c.value for c in book[sheet.name][1]] == list(sheet.column_names)
     csv_names = zipfile.ZipFile(io.BytesIO(records_template(fmt="csv").content)).namelist()
-    assert csv_names == [f"{sheet.name}.csv" for sheet in SHEETS]
+    assert csv_names == ["read me.txt", *(f"{sheet.name}.csv" for sheet in SHEETS)]
+    readme = zipfile.ZipFile(io.BytesIO(records_template(fmt="csv").content)).read("read me.txt")
+    assert "  created_at: When it was written. (YYYY-MM-DDTHH:MM:SSZ" in readme.decode()
+    assert records_import(name="t.zip", content=records_template(fmt="csv").content).ok
 
 
 def test_the_documentation_describes_every_sheet_and_column():
@@ -463,3 +468,72 @@ def test_a_workbook_carries_no_time_of_its_own():
     assert "<dcterms:modified" in core
     assert core.count("2000-01-01T00:00:00Z") == 2  # created and modified
     assert stamps == {(1980, 1, 1, 0, 0, 0)}
+
+
+@pytest.mark.django_db
+def test_a_workshop_reference_already_used_for_another_workshop_is_a_problem():
+    phase = ProjectPhase.objects.create(slug="esmp-2", title="Phase II")
+    WorkshopFactory(
+        reference="albany-1", title="Albany 2009", date=dt.date(2009, 9, 17), phase=phase
+    )
+
+    result = records_import(name="p.xlsx", content=_paper_workshop_file(statements=["A"]))
+
+    assert [(p.sheet, p.row, p.column, p.message) for p in result.problems] == [
+        (
+            "workshops",
+            2,
+            "workshop",
+            "Workshop “albany-1” is already here as “Albany 2009” (State agency workshop, "
+            "2009-09-17); give this one another reference.",
+        )
+    ]
+    assert Statement.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_rows_already_here_with_other_values_are_named_and_left_alone():
+    records_import(name="p.xlsx", content=_paper_workshop_file(statements=["A", "A"]))
+    book = load_workbook(io.BytesIO(_paper_workshop_file(statements=["A", "A"])))
+    book["paper_dots"]["D2"] = 15
+    book["workshops"]["C2"] = "Albany (renamed)"
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    result = records_import(name="p.xlsx", content=buffer.getvalue())
+
+    assert result.ok
+    assert result.notices == [
+        "Already here with other values, which an import never changes: workshops row 2 "
+        "(title); paper_dots row 2 (count).",
+        "2 statements without a key matched cards already here by their text and were not "
+        "imported again. To add a card with the same text as one already here, give it a key "
+        "in the statement column.",
+    ]
+    assert PaperDotTally.objects.get(category__reference_number=1).count == 12
+
+
+@pytest.mark.django_db
+def test_records_without_times_get_the_workshop_start_in_file_order():
+    records_import(name="p.xlsx", content=_paper_workshop_file(statements=["B", "A", "C"]))
+
+    texts = list(Statement.objects.order_by("created_at").values_list("text", "created_at"))
+
+    start = timezone.make_aware(dt.datetime(2010, 3, 4, 9, 30))
+    assert texts == [
+        ("B", start),
+        ("A", start + dt.timedelta(seconds=1)),
+        ("C", start + dt.timedelta(seconds=2)),
+    ]
+    assert PaperDotTally.objects.first().recorded_at == start
+
+
+@pytest.mark.parametrize("name", ["statements (1).csv", "Statements-albany.csv", "statements2.csv"])
+@pytest.mark.django_db
+def test_a_csv_file_is_known_by_the_start_of_its_name(name):
+    session = PlenarySessionFactory(workshop=WorkshopFactory(reference="w-9"), position=1)
+
+    result = records_import(name=name, content=b"workshop,session,text\r\nw-9,1,Hello\r\n")
+
+    assert result.written
+    assert list(session.statements.values_list("text", flat=True)) == ["Hello"]

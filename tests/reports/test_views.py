@@ -79,7 +79,7 @@ def test_trace_shows_the_statements_and_dots_with_names_only_by_consent(client, 
     content = response.content.decode()
     assert "Pat Named" in content
     assert "Sam Secret" not in content
-    assert f"Participant {secret.pk}" in content
+    assert f"Participant {secret.reference}" in content
 
 
 def test_trace_of_another_phases_category_is_not_found(client, staff_user, phase):

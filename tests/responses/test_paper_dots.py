@@ -60,7 +60,7 @@ def test_record_creates_updates_and_removes_totals(session, facilitator):
     assert [(e.action, e.actor, e.changes) for e in events][-3:] == [
         ("created", facilitator, {"category": [None, "3. Governance"], "count": [None, 4],
                                   "note": [None, "Recounted"]}),
-        ("changed", facilitator, {"count": [12, 15],
+        ("changed", facilitator, {"category": [None, "1. Resources"], "count": [12, 15],
                                   "note": ["Counted by the facilitator", "Recounted"]}),
         ("deleted", facilitator, {"category": ["2. Security", None], "count": [0, None],
                                   "note": ["Counted by the facilitator", None]}),
@@ -196,3 +196,25 @@ def test_a_category_of_another_session_cannot_be_slipped_in(client, facilitator,
 def test_paper_totals_cannot_be_saved_with_a_get(client, facilitator, session):
     client.force_login(facilitator)
     assert client.get(save_url(session)).status_code == 405
+
+
+def test_changing_one_total_keeps_the_other_totals_notes(session, facilitator):
+    resources, security = category(session, "Resources"), category(session, "Security")
+    PaperDotTally.objects.create(session=session, category=resources, count=5, note="Chart A")
+    PaperDotTally.objects.create(session=session, category=security, count=3, note="Chart B")
+
+    changed = paper_dots_record(
+        session=session,
+        totals={resources.pk: 6, security.pk: 3},
+        note="Recounted",
+        actor=facilitator,
+    )
+    after_one = tallies(session)
+    note_only = paper_dots_record(
+        session=session, totals={resources.pk: 6, security.pk: 3}, note="Both charts", actor=None
+    )
+
+    assert changed == 1
+    assert after_one == [("Resources", 6, "Recounted"), ("Security", 3, "Chart B")]
+    assert note_only == 2
+    assert tallies(session) == [("Resources", 6, "Both charts"), ("Security", 3, "Both charts")]

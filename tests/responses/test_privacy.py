@@ -324,6 +324,9 @@ def test_participant_data_holds_everything_about_the_participant(world):
         "email": "zq.private@example.org",
         "consent_to_be_named": True,
         "consent_recorded_at": "2009-09-17T08:41:00-04:00",
+        "consent_to_contact": False,
+        "contact_consent_at": None,
+        "contact_opted_out_at": None,
         "joined_at": "2009-09-17T08:40:00-04:00",
         "identity_erased_at": None,
     }
@@ -588,7 +591,7 @@ def test_purge_dry_run_counts_and_changes_nothing(archive):
     assert result == PurgeResult(
         held_before=dt.date(2010, 1, 10),
         dry_run=True,
-        workshops=(PurgeLine(archive["old"].pk, "Old workshop", dt.date(2009, 9, 17), 2),),
+        workshops=(PurgeLine(archive["old"].pk, "Old workshop", dt.date(2009, 9, 17), 2, 2),),
     )
     assert result.total == 2
     assert snapshot() == before
@@ -607,6 +610,9 @@ def test_purge_erases_identities_of_old_workshops_only(archive):
         [(archive["old_named"].pk, None), (archive["old_org_only"].pk, None)]
     )
     assert identities_purge(older_than_days=730, now=NOW, dry_run=False).total == 0
+    # The report's organisation count, taken from the records, is kept before they are erased.
+    archive["old"].refresh_from_db()
+    assert archive["old"].attendance_organisations == 2
 
 
 def test_purge_command_dry_run_lists_and_changes_nothing(archive, capsys):
@@ -618,6 +624,7 @@ def test_purge_command_dry_run_lists_and_changes_nothing(archive, capsys):
     assert out == (
         f"Workshops held before {held_before} (more than 365 days ago):\n"
         "  Old workshop (2009-09-17): 2 participants to erase\n"
+        "    its report's count of 2 organisations is kept as the reported attendance\n"
         "Total: 2 participants to erase in 1 workshop.\n"
         "Dry run: nothing was changed.\n"
     )
@@ -632,7 +639,9 @@ def test_purge_command_uses_the_retention_setting_and_erases(archive, capsys):
     assert out == (
         f"Workshops held before {held_before} (more than 10 days ago):\n"
         "  Old workshop (2009-09-17): 2 participants erased\n"
+        "    its report's count of 2 organisations was kept as the reported attendance\n"
         f"  Recent workshop ({RECENT.isoformat()}): 1 participant erased\n"
+        "    its report's count of 1 organisation was kept as the reported attendance\n"
         "Total: 3 participants erased in 2 workshops.\n"
     )
     assert not Participant.objects.exclude(name="").exists()

@@ -503,11 +503,12 @@ def test_history_lists_newest_first_with_who_what_and_changes(client, session, f
     client.force_login(facilitator)
     response = client.get(history_url(session.workshop))
     rows = response.context["rows"]
-    assert [(event.action, event.target) for event, _lines, _link in rows] == [
+    assert [(event.action, event.target) for event, _record, _lines, _link in rows] == [
         ("hidden", "statement"),
         ("created", "category"),
     ]
-    event, lines, link = rows[1]
+    event, record, lines, link = rows[1]
+    assert record == f"Category {category.pk}"
     assert event.target_id == category.pk
     assert [(line.label, line.before, line.after) for line in lines] == [
         ("Reference number", None, "1"),
@@ -533,7 +534,7 @@ def test_history_filters_by_session_and_record_type(client, session, facilitator
 
     def shown(**query):
         response = client.get(history_url(session.workshop, **query))
-        return [(e.session_id, e.target) for e, _lines, _link in response.context["rows"]]
+        return [(e.session_id, e.target) for e, _record, _lines, _link in response.context["rows"]]
 
     assert shown() == [(other.pk, "statement"), (other.pk, "note"), (session.pk, "category")]
     assert shown(session=other.pk) == [(other.pk, "statement"), (other.pk, "note")]

@@ -20,6 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--output", required=True, type=Path, help="the file to write")
 
     def handle(self, *args, phase, template, format, output: Path, **options) -> None:
+        expected = ".xlsx" if format == "xlsx" else ".zip"
+        if output.suffix.lower() != expected:
+            raise CommandError(
+                f"The {format} format is a {expected} file: name the output *{expected}."
+            )
         if template:
             file = records_template(fmt=format)
         else:

@@ -51,7 +51,9 @@ class Command(BaseCommand):
         if result.problems:
             for problem in result.problems:
                 self.stderr.write(f"{problem.place()}: {problem.message}")
-            raise CommandError(f"{len(result.problems):,} problem(s) found; nothing was imported.")
+            count = len(result.problems)
+            noun = "problem" if count == 1 else "problems"
+            raise CommandError(f"{count:,} {noun} found; nothing was imported.")
         if dry_run:
             self.stdout.write(
                 self.style.SUCCESS("Dry run: the file is valid; nothing was written.")

@@ -30,12 +30,19 @@ class Command(BaseCommand):
         result = identities_purge(older_than_days=days, dry_run=dry_run)
         verb = "to erase" if dry_run else "erased"
         self.stdout.write(
-            f"Workshops held before {result.held_before.isoformat()} (more than {days} days ago):"
+            f"Workshops held before {result.held_before.isoformat()} "
+            f"(more than {days} day{'s' if days != 1 else ''} ago):"
         )
+        keep = "is kept as" if dry_run else "was kept as"
         for line in result.workshops:
             self.stdout.write(
                 f"  {line.title} ({line.date.isoformat()}): {_people(line.participants)} {verb}"
             )
+            if line.organisations_kept is not None:
+                self.stdout.write(
+                    f"    its report's count of {line.organisations_kept} organisation"
+                    f"{'s' if line.organisations_kept != 1 else ''} {keep} the reported attendance"
+                )
         if not result.workshops:
             self.stdout.write("  none with identities left to erase")
         workshops = len(result.workshops)
