@@ -490,7 +490,6 @@ def _records(report: Report) -> tuple[Table, Table, Table]:
 
 def export_xlsx(report: Report) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     workbook = Workbook(write_only=False)
     workbook.remove(workbook.active)
@@ -502,20 +501,26 @@ def export_xlsx(report: Report) -> bytes:
         "paper_dots": paper,
     }
     for name, table in sheets.items():
-        sheet = workbook.create_sheet(title=name[:31])
-        sheet.append([neutralise(xml_safe(str(header))) for header in table.headers])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in table.rows:
-            sheet.append([neutralise(xml_safe(value)) for value in row])
-        for cell in sheet.iter_rows(min_row=2):
-            for item in cell:
-                if isinstance(item.value, str):
-                    item.data_type = "s"  # text stays text, never a formula
-        sheet.freeze_panes = "A2"
+        sheet_write(workbook.create_sheet(title=name[:31]), table.headers, table.rows)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def sheet_write(sheet, headers, rows) -> None:
+    """Fill a worksheet: bold headings, frozen, every cell inert (no formula can run)."""
+    from openpyxl.styles import Font
+
+    sheet.append([neutralise(xml_safe(str(header))) for header in headers])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([neutralise(xml_safe(value)) for value in row])
+    for line in sheet.iter_rows(min_row=2):
+        for cell in line:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text stays text, never a formula
+    sheet.freeze_panes = "A2"
 
 
 def export_csv(report: Report) -> bytes:

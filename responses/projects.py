@@ -19,7 +19,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reports.exports import neutralise, xml_safe
+from reports.exports import neutralise, sheet_write
 from responses.models import AgencyProject, Participant
 from responses.services import ParticipationRefused
 from sessions.audit import Action, Target, audit_changes, audit_created, audit_record, audit_removed
@@ -261,22 +261,12 @@ def projects_csv(projects: list[AgencyProject]) -> bytes:
 def projects_xlsx(projects: list[AgencyProject]) -> bytes:
     """The list as a one-sheet workbook; every cell is text, never a formula."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     headers, rows = _rows(projects)
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "agency_projects"
-    sheet.append([neutralise(xml_safe(header)) for header in headers])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([neutralise(xml_safe(value)) for value in row])
-    for line in sheet.iter_rows(min_row=2):
-        for cell in line:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text stays text, never a formula
-    sheet.freeze_panes = "A2"
+    sheet_write(sheet, headers, rows)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
