@@ -61,9 +61,9 @@ FROM workshop_sessions_plenarysession s, generate_series(1, {CATEGORIES_PER_SESS
 
 INSERT INTO responses_participant
   (workshop_id, token, reference, name, organisation, level_of_government, role, email,
-   consent_to_be_named, joined_at)
+   consent_to_be_named, consent_to_contact, joined_at)
 SELECT w.id, md5(w.id || '-' || p), 'p-' || p, '', 'Agency ' || (p % 16), 'state', '', '', false,
-       now()
+       false, now()
 FROM workshop_sessions_workshop w, generate_series(1, {PARTICIPANTS_PER_WORKSHOP}) p;
 
 INSERT INTO responses_statement
