@@ -84,6 +84,19 @@ class PublishForm(forms.Form):
         initial=Publication.Visibility.UNLISTED,
         widget=forms.RadioSelect,
     )
+    new_link = forms.BooleanField(
+        label=_("Give it a new link (the withdrawn link stays closed)"),
+        required=False,
+        help_text=_(
+            "Otherwise the report is published again at its previous link, so the people it "
+            "was sent to can read it again."
+        ),
+    )
+
+    def __init__(self, *args, withdrawn_before: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not withdrawn_before:
+            del self.fields["new_link"]
 
 
 class WithdrawForm(forms.Form):

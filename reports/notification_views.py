@@ -2,7 +2,8 @@
 sent to whom and when."""
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -31,9 +32,14 @@ def opt_out(request: HttpRequest, token: str) -> HttpResponse:
     if participant_id is None:
         raise Http404
     participant = get_object_or_404(Participant, pk=participant_id)
-    done = False
+    done = request.GET.get("done") == "1"
     if request.method == "POST":
         participant = participant_opt_out(participant=participant)
+        if request.POST.get("List-Unsubscribe") != "One-Click":
+            # A person pressed the button: show the result at its own address, so reloading
+            # does not send the form again. A mail client's one-click POST (RFC 8058) is
+            # answered directly, without a redirect.
+            return redirect(reverse("notifications:opt_out", args=[token]) + "?done=1")
         done = True
     return render(
         request,

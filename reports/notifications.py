@@ -79,6 +79,14 @@ def _may_be_told(participant: Participant, workshop: Workshop) -> bool:
 
 
 @transaction.atomic
+def notifications_to_queue(*, phase) -> int:
+    """How many participants publishing the phase's report now would e-mail (for staff to see
+    before they publish)."""
+    recipients = Participant.objects.filter(_recipients(), workshop__phase=phase)
+    told = Notification.objects.filter(phase=phase).exclude(status=Status.CANCELLED)
+    return recipients.exclude(pk__in=told.values("participant_id")).count()
+
+
 def publication_notify(*, publication: Publication) -> int:
     """Queue one message per participant to be told of the publication; return how many.
 
@@ -372,10 +380,17 @@ def participant_opt_out(*, participant: Participant) -> Participant:
     Participant.objects.filter(pk=participant.pk, contact_opted_out_at__isnull=True).update(
         contact_opted_out_at=now
     )
+    # The consent ends with the opt-out, so their details page no longer shows it ticked;
+    # ticking it there again is a new consent (responses.services.participant_profile_set).
+    Participant.objects.filter(pk=participant.pk).update(
+        consent_to_contact=False, contact_consent_at=None
+    )
     Notification.objects.filter(participant=participant, status=Status.PENDING).update(
         status=Status.CANCELLED
     )
-    participant.refresh_from_db(fields=["contact_opted_out_at"])
+    participant.refresh_from_db(
+        fields=["contact_opted_out_at", "consent_to_contact", "contact_consent_at"]
+    )
     return participant
 
 

@@ -63,7 +63,9 @@ def _etag(publication: Publication) -> str:
     return digest.hexdigest()
 
 
-def report_publish(*, phase: ProjectPhase, visibility: str, user) -> Publication:
+def report_publish(
+    *, phase: ProjectPhase, visibility: str, user, new_link: bool = False
+) -> Publication:
     """Publish the phase's report as it stands (or replace the live snapshot, keeping its link)
     and queue the participants' notifications. Returns the live publication."""
     if visibility not in Publication.Visibility.values:
@@ -71,20 +73,28 @@ def report_publish(*, phase: ProjectPhase, visibility: str, user) -> Publication
     # Rendering (the PDF takes seconds) happens before the transaction: on SQLite a transaction
     # holds the write lock from its start, and participants' cards must not wait on a PDF.
     snapshot = _snapshot(phase)
-    return _publication_store(phase=phase, visibility=visibility, user=user, snapshot=snapshot)
+    return _publication_store(
+        phase=phase, visibility=visibility, user=user, snapshot=snapshot, new_link=new_link
+    )
 
 
 @transaction.atomic
 def _publication_store(
-    *, phase: ProjectPhase, visibility: str, user, snapshot: Snapshot
+    *, phase: ProjectPhase, visibility: str, user, snapshot: Snapshot, new_link: bool
 ) -> Publication:
     # Lock the phase so two staff publishing at once queue instead of both inserting a live row.
     ProjectPhase.objects.select_for_update().get(pk=phase.pk)
+    live = Publication.objects.select_for_update().filter(phase=phase, withdrawn_at__isnull=True)
+    # After a withdrawal the report comes back at its previous link (participants were e-mailed
+    # it), unless staff ask for a new one, e.g. because the old link went too far.
+    withdrawn = Publication.objects.filter(phase=phase, withdrawn_at__isnull=False).order_by(
+        "-withdrawn_at", "-pk"
+    )
     publication = (
-        Publication.objects.select_for_update()
-        .filter(phase=phase, withdrawn_at__isnull=True)
-        .first()
-    ) or Publication(phase=phase)
+        live.first() or (None if new_link else withdrawn.first()) or Publication(phase=phase)
+    )
+    publication.withdrawn_at = None
+    publication.withdrawn_by = None
     publication.visibility = visibility
     publication.title = snapshot.title
     publication.body_html = snapshot.body_html

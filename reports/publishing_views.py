@@ -16,12 +16,12 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, quote_etag
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from reports.forms import PublishForm, WithdrawForm
-from reports.models import Publication
+from reports.models import Notification, Publication
 from reports.publishing import (
     publication_file,
     publication_live,
@@ -37,7 +37,8 @@ from sessions.models import ProjectPhase
 
 
 def _back(phase: ProjectPhase) -> HttpResponse:
-    return redirect(reverse("reports:report", args=[phase.slug]) + "#publish-heading")
+    # No fragment: the confirmation is at the top of the page, where the page opens.
+    return redirect(reverse("reports:report", args=[phase.slug]))
 
 
 @require_POST
@@ -45,14 +46,19 @@ def _back(phase: ProjectPhase) -> HttpResponse:
 def publish(request: HttpRequest, slug: str) -> HttpResponse:
     """Publish the report as it stands, or replace the live snapshot (its link stays)."""
     phase = get_object_or_404(ProjectPhase, slug=slug)
-    form = PublishForm(request.POST)
+    form = PublishForm(request.POST, withdrawn_before=True)
     if not form.is_valid():
         messages.error(request, _("Choose who can find the published report."))
         return _back(phase)
     replacing = publication_live_for_phase(phase=phase) is not None
+    sent_before = Notification.objects.filter(phase=phase).count()
     publication = report_publish(
-        phase=phase, visibility=form.cleaned_data["visibility"], user=request.user
+        phase=phase,
+        visibility=form.cleaned_data["visibility"],
+        user=request.user,
+        new_link=form.cleaned_data.get("new_link", False),
     )
+    queued = Notification.objects.filter(phase=phase, status="pending").count()
     if replacing:
         message = _("The published report is replaced by the report as it stands now.")
     else:
@@ -61,6 +67,16 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
         message += " " + _("It is listed on the published reports page.")
     else:
         message += " " + _("Only people with the link can read it.")
+    if queued:
+        message += " " + ngettext(
+            "%(count)d participant who asked to be told is being e-mailed the link.",
+            "%(count)d participants who asked to be told are being e-mailed the link.",
+            queued,
+        ) % {"count": queued}
+    elif sent_before:
+        message += " " + _(
+            "Participants who asked to be told were e-mailed before; nobody is e-mailed again."
+        )
     messages.success(request, message)
     return _back(phase)
 
@@ -93,6 +109,7 @@ def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
             "phase": phase,
             "publication": publication,
             "form": WithdrawForm(initial={"publication": publication.pk}),
+            "told": Notification.objects.filter(phase=phase, status="sent").count(),
         },
     )
 

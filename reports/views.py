@@ -15,8 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from reports import services
 from reports.exports import ExportUnavailable, report_charts
 from reports.forms import NarrativeForm, PublishForm
-from reports.models import ReportExport, ReportNarrative
+from reports.models import Publication, ReportExport, ReportNarrative
 from reports.narrative import SECTIONS, markdown_to_html
+from reports.notifications import notifications_to_queue
 from reports.publishing import publication_live_for_phase
 from reports.selectors import (
     may_be_named,
@@ -68,8 +69,11 @@ def report_page(request: HttpRequest, slug: str) -> HttpResponse:
                 else ""
             ),
             "publish_form": PublishForm(
-                initial={"visibility": publication.visibility} if publication else None
+                initial={"visibility": publication.visibility} if publication else None,
+                withdrawn_before=publication is None
+                and Publication.objects.filter(phase=phase).exists(),
             ),
+            "to_notify": notifications_to_queue(phase=phase),
         },
     )
 

@@ -92,9 +92,9 @@ class ProfileForm(forms.ModelForm):
         if self.instance.pk:
             self.initial.setdefault("consent", "yes" if self.instance.consent_to_be_named else "no")
         if self.instance.contact_opted_out_at:
-            # Opting out (from the link in a message) wins over this box.
+            # Opting out (from the link in a message) ended the consent; ticking again renews it.
             self.fields["consent_to_contact"].help_text = _(
-                "You asked for no more messages on %(date)s, so none will be sent."
+                "You asked for no more messages on %(date)s. Tick this again to be told after all."
             ) % {"date": date_format(localtime(self.instance.contact_opted_out_at))}
 
     def clean(self) -> dict:

@@ -12,6 +12,7 @@ import uuid
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -172,7 +173,11 @@ def project_review_page(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             message = _("Not shared: %(organisation)s, %(platform)s.") % names
         messages.success(request, message)
-        return redirect("workshop_sessions:project_review", pk=workshop.pk)
+        # Back to the entry just reviewed, so a long list keeps its place.
+        return redirect(
+            reverse("workshop_sessions:project_review", args=[workshop.pk])
+            + f"#project-{project.pk}"
+        )
     entries = projects_for_review(workshop=workshop)
     return render(
         request,

@@ -92,12 +92,14 @@ def participant_profile_set(*, participant: Participant, profile: Profile) -> Pa
     if consent_changed or (profile.consent_to_be_named and not participant.consent_recorded_at):
         participant.consent_recorded_at = timezone.now()
     # Consent to be told of the report means nothing without an address. Its time is that of
-    # the first "yes" still standing. An opt-out (contact_opted_out_at) is kept and wins.
+    # the first "yes" still standing. Opting out (the link in a message) ends the consent; a
+    # "yes" given here afterwards is a new consent and lifts the opt-out.
     participant.consent_to_contact = profile.consent_to_contact and bool(participant.email)
     if not participant.consent_to_contact:
         participant.contact_consent_at = None
     elif participant.contact_consent_at is None:
         participant.contact_consent_at = timezone.now()
+        participant.contact_opted_out_at = None
     participant.save()
     return participant
 

@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from reports.models import Publication
 from responses import services
 from responses.forms import DotForm, JoinCodeForm, ProfileForm, StatementEditForm, StatementForm
 from responses.models import Statement
@@ -132,7 +133,16 @@ def session_page(request: HttpRequest, code: str) -> HttpResponse:
 def _join_step(request: HttpRequest, session: PlenarySession, token: str | None) -> HttpResponse:
     if session.phase == Phase.CLOSED:
         # Joining now would only change a finished workshop's attendance.
-        return render(request, "responses/join_session.html", {"session": session, "closed": True})
+        public = Publication.objects.filter(
+            phase_id=session.workshop.phase_id,
+            withdrawn_at__isnull=True,
+            visibility=Publication.Visibility.PUBLIC,
+        ).first()
+        return render(
+            request,
+            "responses/join_session.html",
+            {"session": session, "closed": True, "publication": public},
+        )
     form = ProfileForm(request.POST if "profile" in request.POST else None)
     if request.method == "POST" and ("anonymous" in request.POST or form.is_valid()):
         verdict = rate_limit_hit(limit=_limits()[1], subject=session.pk)
@@ -184,6 +194,12 @@ def _render_session(
     }
     if session.phase in (Phase.VOTING, Phase.CLOSED):
         context["ballot"] = ballot_for(session=session, participant=participant)
+    if session.phase == Phase.CLOSED:
+        # Once the summary report is published, the people who took part can read it from here
+        # (unlisted or public: they were in the room).
+        context["publication"] = Publication.objects.filter(
+            phase_id=session.workshop.phase_id, withdrawn_at__isnull=True
+        ).first()
     if session.phase == Phase.COLLECTING:
         ends_at = session.phase_changed_at + timedelta(minutes=session.writing_minutes)
         context["writing_ends_at"] = ends_at

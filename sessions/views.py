@@ -108,7 +108,10 @@ def workshop_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form.save()
         if can_assign:
             workshop.facilitators.set(form.cleaned_data["facilitators"])
-        messages.success(request, _("The workshop is saved."))
+        message = _("The workshop is saved.")
+        if "status" in form.changed_data and workshop.status == Workshop.Status.COMPLETED:
+            message += " " + _("Its participants can now see the agency projects you approved.")
+        messages.success(request, message)
         return redirect(workshop)
     return render(
         request, "workshop_sessions/workshop_form.html", {"form": form, "workshop": workshop}

@@ -41,7 +41,9 @@ def test_a_described_project_is_approved_and_shared_after_the_workshop(
     phone.get_by_label("Contact name (optional)").fill("Pat Jones")
     phone.get_by_label("Contact e-mail (optional)").fill("pat.jones@example.org")
     phone.get_by_role("button", name="Send the project").click()
-    expect(phone.get_by_text("You gave a contact but did not tick the box")).to_be_visible()
+    expect(phone.get_by_role("alert")).to_contain_text(
+        "You gave a contact but did not tick the box"
+    )
     expect(phone.get_by_label("Purpose")).to_have_value("Trail videos for visitors.")
     expect(phone.get_by_label("Planned")).to_be_checked()
     assert AgencyProject.objects.count() == 0

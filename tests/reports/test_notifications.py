@@ -21,6 +21,7 @@ from reports.notifications import (
     notifications_kick,
     notifications_send_due,
     opt_out_token,
+    participant_opt_out,
     publication_notify,
 )
 from responses.forms import ProfileForm
@@ -147,12 +148,12 @@ def test_publishing_notifies_exactly_the_consenting_participants_once(world, cli
     ann.refresh_from_db()
     assert ann.contact_opted_out_at is None
 
-    done = client.post(link)
-    assert done.status_code == 200
+    done = client.post(link, follow=True)
+    assert done.redirect_chain == [(link + "?done=1", 302)]
     assert b"Done: you will receive no more messages from us." in done.content
     ann.refresh_from_db()
     assert ann.contact_opted_out_at is not None
-    assert ann.consent_to_contact is True  # consent stays as given; the opt-out wins
+    assert (ann.consent_to_contact, ann.contact_consent_at) == (False, None)  # it ends consent
 
 
 def test_message_says_what_why_and_how_to_stop(world):
@@ -200,7 +201,7 @@ def test_pending_message_of_a_participant_who_opted_out_is_cancelled_not_sent(wo
 
     response = client.post(reverse("notifications:opt_out", args=[opt_out_token(ann.pk)]))
 
-    assert response.status_code == 200
+    assert response.status_code == 302  # a person pressed the button: shown at its own URL
     assert Notification.objects.get(participant=ann).status == "cancelled"
     assert notifications_send_due() == SendResult(sent=1)
     assert [m.to for m in mail.outbox] == [["bob@example.org"]]
@@ -645,3 +646,20 @@ def test_the_publish_service_queues_the_consenting_and_sends_once_committed(
     ]
     assert notifications_send_due() == SendResult(sent=2)
     assert sorted(m.to for m in mail.outbox) == [["ann@example.org"], ["bob@example.org"]]
+
+
+def test_ticking_the_box_again_after_opting_out_renews_consent(world, client):
+    ann = world["people"]["ann"]
+    participant_opt_out(participant=ann)
+    session = PlenarySessionFactory(workshop=ann.workshop, phase="collecting")
+    client.cookies[settings.PARTICIPANT_COOKIE_NAME] = ann.token
+    url = reverse("responses:profile", args=[session.join_code])
+    page = client.get(url).content.decode()
+    assert "Tick this again to be told after all." in page
+
+    client.post(url, profile_data(email="ann@example.org", consent_to_contact="on"))
+
+    ann.refresh_from_db()
+    assert ann.consent_to_contact is True
+    assert ann.contact_opted_out_at is None
+    assert ann.contact_consent_at is not None

@@ -4,6 +4,7 @@ import io
 import zipfile
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertInHTML
@@ -14,6 +15,7 @@ from reports.publishing import publication_live, report_publish, report_withdraw
 from tests.factories import (
     DotFactory,
     ParticipantFactory,
+    PlenarySessionFactory,
     ProjectPhaseFactory,
     StatementFactory,
     UserFactory,
@@ -256,11 +258,26 @@ def test_publishing_again_keeps_the_link_and_replaces_the_snapshot(client, phase
     assert "Phase II will centre on the concerns." not in html
 
 
-def test_publishing_after_a_withdrawal_makes_a_new_link(client, phase, staff_user):
+def test_publishing_after_a_withdrawal_brings_the_report_back_at_its_link(
+    client, phase, staff_user
+):
+    first = report_publish(phase=phase, visibility="unlisted", user=staff_user)
+    report_withdraw(publication=first, user=staff_user)
+    assert client.get(url("report", first)).status_code == 404
+
+    again = report_publish(phase=phase, visibility="public", user=staff_user)
+
+    assert (again.pk, again.token, again.withdrawn_at) == (first.pk, first.token, None)
+    assert client.get(url("report", first)).status_code == 200
+
+
+def test_publishing_after_a_withdrawal_with_a_new_link_keeps_the_old_one_closed(
+    client, phase, staff_user
+):
     first = report_publish(phase=phase, visibility="unlisted", user=staff_user)
     report_withdraw(publication=first, user=staff_user)
 
-    second = report_publish(phase=phase, visibility="unlisted", user=staff_user)
+    second = report_publish(phase=phase, visibility="unlisted", user=staff_user, new_link=True)
 
     assert second.pk != first.pk
     assert second.token != first.token
@@ -329,7 +346,7 @@ def test_the_list_shows_live_public_reports_only(client, db):
 
 def test_the_list_says_when_nothing_is_published(client, db):
     response = client.get(reverse("published:index"))
-    assertInHTML("<p>No reports are published yet.</p>", response.content.decode())
+    assertInHTML("<p>No report is published for everyone yet.</p>", response.content.decode())
 
 
 @pytest.mark.parametrize("count", [1, 3])
@@ -434,7 +451,7 @@ def test_staff_publish_from_the_report_page(client, phase):
 
     publication = Publication.objects.get()
     html = response.content.decode()
-    assert response.redirect_chain == [("/reports/esmp/#publish-heading", 302)]
+    assert response.redirect_chain == [("/reports/esmp/", 302)]
     assert (publication.visibility, publication.published_by) == ("unlisted", sam)
     assert "The report is published. Only people with the link can read it." in html
     assertInHTML(
@@ -516,5 +533,25 @@ def test_the_withdraw_page_without_a_publication_goes_back(client, phase, staff_
 
     response = client.get(reverse("reports:withdraw", args=[phase.slug]), follow=True)
 
-    assert response.redirect_chain == [("/reports/esmp/#publish-heading", 302)]
+    assert response.redirect_chain == [("/reports/esmp/", 302)]
     assert "The report is not published." in response.content.decode()
+
+
+def test_participants_of_a_closed_session_find_the_published_report(client, db):
+    session = PlenarySessionFactory(phase="closed")
+    participant = ParticipantFactory(workshop=session.workshop)
+    publication = Publication.objects.create(
+        phase=session.workshop.phase, title="R", body_html="<p>R</p>", etag="e"
+    )
+    page_url = reverse("responses:session", args=[session.join_code])
+    link = reverse("published:report", args=[publication.token])
+
+    stranger = client.get(page_url).content.decode()
+    client.cookies[settings.PARTICIPANT_COOKIE_NAME] = participant.token
+    taking_part = client.get(page_url).content.decode()
+
+    assert link not in stranger  # unlisted: only for the people who were there
+    assert link in taking_part
+    Publication.objects.filter(pk=publication.pk).update(visibility="public")
+    client.cookies.pop(settings.PARTICIPANT_COOKIE_NAME)
+    assert link in client.get(page_url).content.decode()

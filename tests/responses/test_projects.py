@@ -632,7 +632,10 @@ def test_review_post_approves_and_redirects_back_with_a_message(
         review_url(session.workshop), {"project": project.pk, "decision": "approved"}
     )
 
-    assert (response.status_code, response["Location"]) == (302, review_url(session.workshop))
+    assert (response.status_code, response["Location"]) == (
+        302,
+        review_url(session.workshop) + f"#project-{project.pk}",
+    )
     assert messages_of(response) == ["Approved: Office of Parks, Twitter."]
     project.refresh_from_db()
     assert (project.review, project.reviewed_by) == ("approved", facilitator)
