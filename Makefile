@@ -93,6 +93,7 @@ bench: $(VENV)/.installed $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python bench/sqlite_writers.py || status=1; \
 	$(BIN)/python bench/report_archive.py || status=1; \
 	$(BIN)/python bench/records_import.py || status=1; \
+	$(BIN)/python bench/published_page.py || status=1; \
 	exit $$status
 
 clean:
