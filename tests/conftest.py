@@ -36,3 +36,15 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def rate_window(monkeypatch):
+    """Pin the rate limiter's clock 10 s into a one-minute window, so a test's requests all
+    count in the same fixed window wherever the real clock stands (the live server of the
+    browser tests runs in this process, so it sees the pinned clock too)."""
+    from types import SimpleNamespace
+
+    from responses import ratelimit
+
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: 1_800_000_010.0))

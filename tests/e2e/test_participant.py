@@ -240,7 +240,9 @@ def test_text_typed_when_writing_ends_is_shown_not_lost(session, open_browser):
     assert not Statement.objects.exists()
 
 
-def test_a_refused_dot_that_is_not_a_ballot_still_shows_its_reason(session, open_browser, settings):
+def test_a_refused_dot_that_is_not_a_ballot_still_shows_its_reason(
+    session, open_browser, settings, rate_window
+):
     settings.PARTICIPANT_WRITES_PER_MINUTE = 2
     page = open_browser(viewport=PHONE).page
     join(page, session)

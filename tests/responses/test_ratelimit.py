@@ -1,5 +1,3 @@
-import time
-
 import pytest
 from django.core.cache import caches
 from django.test import override_settings
@@ -25,16 +23,16 @@ def redis_available() -> bool:
     return True
 
 
-def test_limit_refuses_after_the_count_and_says_when_to_retry():
+def test_limit_refuses_after_the_count_and_says_when_to_retry(rate_window):
     limit = Limit("test", 3, 60)
     verdicts = [rate_limit_hit(limit=limit, subject="p1") for _ in range(4)]
     assert [v.allowed for v in verdicts] == [True, True, True, False]
-    assert 0 < verdicts[-1].retry_after <= 60
+    assert verdicts[-1].retry_after == 50  # the pinned clock is 10 s into its minute
     assert rate_limit_hit(limit=limit, subject="p2").allowed  # another subject is not affected
 
 
 @pytest.mark.skipif(not redis_available(), reason="needs Redis on 127.0.0.1:6379")
-def test_limit_counts_in_redis_with_one_round_trip(monkeypatch):
+def test_limit_counts_in_redis_with_one_round_trip(monkeypatch, rate_window):
     with override_settings(CACHES=REDIS):
         caches["default"].clear()
         monkeypatch.setattr(ratelimit, "cache", caches["default"])
@@ -44,7 +42,7 @@ def test_limit_counts_in_redis_with_one_round_trip(monkeypatch):
             True,
             False,
         ]
-        name = caches["default"].make_and_validate_key(f"rl:redis:x:{int(time.time()) // 3600}")
+        name = caches["default"].make_and_validate_key(f"rl:redis:x:{1_800_000_010 // 3600}")
         client = caches["default"]._cache.get_client(name)
         assert 0 < client.ttl(name) <= 3601
         caches["default"].clear()

@@ -271,7 +271,7 @@ def test_statements_are_escaped_on_the_participant_page(client, collecting_sessi
 
 
 @override_settings(PARTICIPANT_WRITES_PER_MINUTE=3)
-def test_rate_limit_is_per_participant_not_per_address(client, collecting_session):
+def test_rate_limit_is_per_participant_not_per_address(client, collecting_session, rate_window):
     from django.test import Client
 
     joined(client, collecting_session)
@@ -288,7 +288,7 @@ def test_rate_limit_is_per_participant_not_per_address(client, collecting_sessio
 
 
 @override_settings(SESSION_WRITES_PER_MINUTE=2)
-def test_rate_limit_per_session_protects_the_room(client, collecting_session):
+def test_rate_limit_per_session_protects_the_room(client, collecting_session, rate_window):
     from django.test import Client
 
     url = session_url(collecting_session, "responses:statement_create")
