@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from reports.forms import PublishForm, WithdrawForm
 from reports.models import Notification, Publication
+from reports.notifications import notifications_to_queue
 from reports.publishing import (
     publication_file,
     publication_live,
@@ -51,14 +52,16 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, _("Choose who can find the published report."))
         return _back(phase)
     replacing = publication_live_for_phase(phase=phase) is not None
-    sent_before = Notification.objects.filter(phase=phase).count()
+    # Who this publication e-mails: the same count the panel showed before publishing, not
+    # messages still waiting from an earlier one.
+    queued = notifications_to_queue(phase=phase)
+    told_before = Notification.objects.filter(phase=phase).exists()
     publication = report_publish(
         phase=phase,
         visibility=form.cleaned_data["visibility"],
         user=request.user,
         new_link=form.cleaned_data.get("new_link", False),
     )
-    queued = Notification.objects.filter(phase=phase, status="pending").count()
     if replacing:
         message = _("The published report is replaced by the report as it stands now.")
     else:
@@ -73,7 +76,7 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
             "%(count)d participants who asked to be told are being e-mailed the link.",
             queued,
         ) % {"count": queued}
-    elif sent_before:
+    elif told_before:
         message += " " + _(
             "Participants who asked to be told were e-mailed before; nobody is e-mailed again."
         )
@@ -109,7 +112,9 @@ def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
             "phase": phase,
             "publication": publication,
             "form": WithdrawForm(initial={"publication": publication.pk}),
-            "told": Notification.objects.filter(phase=phase, status="sent").count(),
+            "told": Notification.objects.filter(
+                phase=phase, status=Notification.Status.SENT
+            ).count(),
         },
     )
 

@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -571,8 +572,6 @@ class _Plan:
                 )
             if row.values["email"]:
                 try:
-                    from django.core.validators import validate_email
-
                     validate_email(row.values["email"].strip())
                 except ValidationError:
                     self.check.add(row, "email", _("This is not an e-mail address."))

@@ -464,6 +464,29 @@ def test_staff_publish_from_the_report_page(client, phase):
     assertInHTML('<button type="submit" class="btn btn-dark">Publish again</button>', html)
 
 
+def test_the_publish_panel_and_its_confirmation_count_who_is_e_mailed(client, phase):
+    client.force_login(UserFactory(role="staff"))
+    ParticipantFactory(
+        workshop=phase.workshops.get(kind="state"),
+        email="reader@example.org",
+        consent_to_contact=True,
+        contact_consent_at=timezone.now(),
+    )
+    report_url = reverse("reports:report", args=[phase.slug])
+    before = client.get(report_url).content.decode()
+
+    first = client.post(
+        reverse("reports:publish", args=[phase.slug]), {"visibility": "unlisted"}, follow=True
+    ).content.decode()
+    again = client.post(
+        reverse("reports:publish", args=[phase.slug]), {"visibility": "unlisted"}, follow=True
+    ).content.decode()
+
+    assert "Publishing e-mails the link to 1 participant who asked to be told" in before
+    assert "1 participant who asked to be told is being e-mailed the link." in first
+    assert "were e-mailed before; nobody is e-mailed again." in again
+
+
 def test_an_invalid_visibility_publishes_nothing(client, phase, staff_user):
     client.force_login(staff_user)
 
