@@ -1,7 +1,6 @@
 """Rendering a built report into every export format. Nothing here computes a figure: the
 numbers all come from the Report dataclass, so the formats never disagree."""
 
-import csv
 import io
 import json
 import re
@@ -18,23 +17,17 @@ from django.utils.translation import ngettext
 from reports import charts
 from reports.structure import CategoryLine, Report, WorkshopSummary
 from responses.models import Dot, PaperDotTally, Statement
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Characters XML 1.0 cannot hold (Word and Excel files are XML): C0 controls but tab, newline, CR.
-XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+from sessions.spreadsheets import csv_text, sheet_write
+from sessions.text import strip_control_characters
 
 
-def xml_safe(value):
-    """Drop the characters an Office file cannot store; other values pass unchanged."""
-    return XML_ILLEGAL.sub("", value) if isinstance(value, str) else value
+def xml_safe(text: str) -> str:
+    """Text for a Word document: without the characters an Office file cannot store.
 
-
-def neutralise(value):
-    """Make a spreadsheet cell inert: text that a spreadsheet would run as a formula gets a
-    leading apostrophe. Idempotent; numbers and empty values pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    Word runs no formula from text (only from field codes, which these documents never take
+    from the records), so a statement keeps its leading "-" or "=" as written.
+    """
+    return strip_control_characters(text)
 
 
 @dataclass(frozen=True)
@@ -279,7 +272,7 @@ def export_docx(report: Report) -> bytes:
     from docx import Document
 
     document = Document()
-    document.core_properties.title = report.title
+    document.core_properties.title = xml_safe(report.title)
     _heading(document, report.title, level=0)
     if report.subtitle:
         _paragraph(document, report.subtitle)
@@ -507,32 +500,13 @@ def export_xlsx(report: Report) -> bytes:
     return buffer.getvalue()
 
 
-def sheet_write(sheet, headers, rows) -> None:
-    """Fill a worksheet: bold headings, frozen, every cell inert (no formula can run)."""
-    from openpyxl.styles import Font
-
-    sheet.append([neutralise(xml_safe(str(header))) for header in headers])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([neutralise(xml_safe(value)) for value in row])
-    for line in sheet.iter_rows(min_row=2):
-        for cell in line:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text stays text, never a formula
-    sheet.freeze_panes = "A2"
-
-
 def export_csv(report: Report) -> bytes:
     """A ZIP with one CSV file (UTF-8 with BOM, for spreadsheet programs) per table."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, table in report_tables(report).items():
-            text = io.StringIO()
-            writer = csv.writer(text)
-            writer.writerow([neutralise(str(header)) for header in table.headers])
-            writer.writerows([neutralise(value) for value in row] for row in table.rows)
-            archive.writestr(f"{report.slug}-{name}.csv", "\ufeff" + text.getvalue())
+            text = csv_text(table.headers, table.rows)
+            archive.writestr(f"{report.slug}-{name}.csv", "\ufeff" + text)
     return buffer.getvalue()
 
 

@@ -8,7 +8,6 @@ The contact is optional and kept only with its own consent, recorded with its ti
 events name the fields of an entry, never the contact's name or e-mail.
 """
 
-import csv
 import io
 import uuid
 from dataclasses import dataclass
@@ -19,11 +18,11 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reports.exports import neutralise, sheet_write
 from responses.models import AgencyProject, Participant
 from responses.services import ParticipationRefused
 from sessions.audit import Action, Target, audit_changes, audit_created, audit_record, audit_removed
 from sessions.models import Workshop
+from sessions.spreadsheets import csv_text, sheet_write
 
 Review = AgencyProject.Review
 
@@ -251,11 +250,7 @@ def _rows(projects: list[AgencyProject]) -> tuple[list[str], list[list[str]]]:
 def projects_csv(projects: list[AgencyProject]) -> bytes:
     """The list as CSV (UTF-8 with BOM, for spreadsheet programs), formulas made inert."""
     headers, rows = _rows(projects)
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow([neutralise(header) for header in headers])
-    writer.writerows([neutralise(value) for value in row] for row in rows)
-    return ("\ufeff" + text.getvalue()).encode("utf-8")
+    return ("\ufeff" + csv_text(headers, rows)).encode("utf-8")
 
 
 def projects_xlsx(projects: list[AgencyProject]) -> bytes:
