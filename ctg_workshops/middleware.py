@@ -1,5 +1,5 @@
-"""Site-wide middleware: a strict Content-Security-Policy, input without NUL characters, and a
-friendly 503 while the database is unreachable.
+"""Site-wide middleware: a strict Content-Security-Policy and Permissions-Policy, input without
+control characters, and a friendly 503 while the database is unreachable.
 
 Django 5.2 has no built-in CSP, and the policy is small and fixed, so a few lines here beat a
 dependency. Pages carry no inline script or style: all of it is served from /static/.
@@ -10,9 +10,11 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
+
+from sessions.text import has_control_characters, strip_control_characters
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +35,30 @@ POLICY = "; ".join(
         "base-uri 'self'",
         "form-action 'self'",
         "frame-ancestors 'none'",
+        # Violations are reported to a view that logs them (ctg_workshops.views.csp_report).
+        # Only report-uri: every browser sends it at once, while Chromium, given report-to as
+        # well, ignores report-uri and batches reports through the Reporting API instead.
+        "report-uri /csp-report/",
+    ]
+)
+# No page uses a device feature; the live board may go full screen (its own button).
+PERMISSIONS_POLICY = ", ".join(
+    [
+        "accelerometer=()",
+        "autoplay=()",
+        "camera=()",
+        "display-capture=()",
+        "fullscreen=(self)",
+        "geolocation=()",
+        "gyroscope=()",
+        "magnetometer=()",
+        "microphone=()",
+        "midi=()",
+        "payment=()",
+        "publickey-credentials-get=()",
+        "screen-wake-lock=(self)",
+        "usb=()",
+        "xr-spatial-tracking=()",
     ]
 )
 
@@ -50,33 +76,57 @@ class ContentSecurityPolicyMiddleware:
                 else "Content-Security-Policy"
             )
             response.headers.setdefault(header, POLICY)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
 
 
-class NullCharacterMiddleware:
-    """Drop NUL characters from query strings and form data before anything reads them.
+class InputMiddleware:
+    """Text as it enters the site, treated once for every view, form and lookup.
 
-    No keyboard types one, PostgreSQL cannot store one (and refuses a query that mentions one),
-    and the text normaliser would drop it anyway; removing it here keeps every view and form
-    safe without each checking.
+    - Query strings and form fields lose their control characters (``sessions.text``): no
+      keyboard types them, PostgreSQL cannot store a NUL (and refuses a query that holds one),
+      and some hide text or uncover a formula in a spreadsheet later.
+    - A path holding a control character, or longer than any of our URLs, answers 404 before
+      any view looks anything up with it.
+    - A cookie holding a control character, or longer than a browser keeps, is dropped, as if
+      the browser had not sent it (so no session, token or CSRF lookup ever sees it).
     """
+
+    MAX_PATH_LENGTH = 2048
+    MAX_COOKIE_LENGTH = 4096
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if len(request.path_info) > self.MAX_PATH_LENGTH or has_control_characters(
+            request.path_info
+        ):
+            raise Http404
         for name in ("GET", "POST"):
             data = getattr(request, name)
             if any(
-                "\x00" in key or any("\x00" in v for v in values) for key, values in data.lists()
+                has_control_characters(key) or any(has_control_characters(v) for v in values)
+                for key, values in data.lists()
             ):
                 cleaned = QueryDict(mutable=True)
                 for key, values in data.lists():
                     cleaned.setlist(
-                        key.replace("\x00", ""), [v.replace("\x00", "") for v in values]
+                        strip_control_characters(key),
+                        [strip_control_characters(v) for v in values],
                     )
                 cleaned._mutable = False
                 setattr(request, name, cleaned)
+        cookies = request.COOKIES
+        if any(
+            len(value) > self.MAX_COOKIE_LENGTH or has_control_characters(key + value)
+            for key, value in cookies.items()
+        ):
+            request.COOKIES = {
+                key: value
+                for key, value in cookies.items()
+                if len(value) <= self.MAX_COOKIE_LENGTH and not has_control_characters(key + value)
+            }
         return self.get_response(request)
 
 

@@ -5,6 +5,7 @@ from the environment. With no DATABASE_URL the site runs on a local SQLite file,
 needs nothing installed; production and CI set DATABASE_URL to PostgreSQL.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "axes",
     "sessions.apps.WorkshopSessionsConfig",
     "responses",
     "reports",
@@ -52,7 +54,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "ctg_workshops.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "ctg_workshops.middleware.NullCharacterMiddleware",
+    "ctg_workshops.middleware.InputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -61,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
     # Last, so it sees the views' exceptions first.
     "ctg_workshops.middleware.DatabaseUnavailableMiddleware",
 ]
@@ -121,6 +124,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (django-axes): after 10 failed sign-ins for one user name (from anywhere) or
+# from one address (for any user names), signing in there is paused for 15 minutes, whatever the
+# password; a successful sign-in clears that user's and address's count. The pause page says
+# neither which part was wrong nor whether the user name exists. Staff see the attempts in the
+# admin; `manage.py axes_reset_username NAME` lifts a pause early.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGN_IN_PAUSE_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "responses.ratelimit.client_ip"
+AXES_LOCKOUT_CALLABLE = "ctg_workshops.views.sign_in_paused"
+AXES_HTTP_RESPONSE_CODE = 429
+# One log line per failure is enough; axes would otherwise log each check at INFO.
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -163,6 +184,9 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # The Content-Security-Policy allows no inline script or style and nothing from other origins.
 CSP_ENABLED = env.bool("CSP_ENABLED", default=True)
 CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
+# Violations browsers report are logged (ctg_workshops.views.csp_report), this many a minute per
+# network address at most.
+CSP_REPORTS_PER_MINUTE = env.int("CSP_REPORTS_PER_MINUTE", default=30)
 
 # Switched on in production, behind HTTPS (see docs/configuration.md).
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
@@ -171,15 +195,24 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
-if env.bool("BEHIND_PROXY", default=False):
-    # Only when a trusted proxy terminates TLS and sets this header itself.
+# Only when a trusted proxy terminates TLS, sets X-Forwarded-Proto itself and appends the
+# client's address to X-Forwarded-For (rate limits and sign-in throttling count by address).
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Participation ----------------------------------------------------------------------------
-# Rate limits on participants' writes (cards, edits, dots), per participant and per session,
-# never per IP address: a whole room usually shares one.
+# Rate limits on participants' writes (cards, edits, dots), per participant and per session.
 PARTICIPANT_WRITES_PER_MINUTE = env.int("PARTICIPANT_WRITES_PER_MINUTE", default=30)
 SESSION_WRITES_PER_MINUTE = env.int("SESSION_WRITES_PER_MINUTE", default=3000)
+# The most cards one participant holds in a session (Phase I: about three each).
+STATEMENTS_PER_PARTICIPANT = env.int("STATEMENTS_PER_PARTICIPANT", default=20)
+# Backstops per network address, which a new cookie does not reset. A whole room usually shares
+# one address, so each is set well above what a room of 300 sends (docs/security.md): joins
+# (three rooms of 300 an hour), new cards a minute, and wrong join codes a minute (guessing).
+ADDRESS_JOINS_PER_HOUR = env.int("ADDRESS_JOINS_PER_HOUR", default=900)
+ADDRESS_CARDS_PER_MINUTE = env.int("ADDRESS_CARDS_PER_MINUTE", default=1200)
+ADDRESS_CODE_MISSES_PER_MINUTE = env.int("ADDRESS_CODE_MISSES_PER_MINUTE", default=60)
 PARTICIPANT_COOKIE_NAME = "ctg_participant"
 PARTICIPANT_COOKIE_MAX_AGE = 60 * 60 * 24 * 365
 # Days after a workshop's date that participants' names, organisations, roles and e-mails are
@@ -212,6 +245,14 @@ NOTIFICATIONS_SEND_ON_COMMIT = env.bool("NOTIFICATIONS_SEND_ON_COMMIT", default=
 # The largest records file staff may upload (docs/records.md). 10,000 statements in .xlsx are
 # under 1 MB, so 50 MB leaves ample room while keeping a mistaken upload from filling memory.
 RECORDS_IMPORT_MAX_BYTES = env.int("RECORDS_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# What a file is read up to before it is refused (docs/records.md, docs/performance.md): what an
+# .xlsx or .zip unpacks to (10,000 statements unpack to 3.4 MB), the rows below the headings in
+# all sheets (blank rows count: reading stops there), and the characters in one cell.
+RECORDS_IMPORT_MAX_UNPACKED_BYTES = env.int(
+    "RECORDS_IMPORT_MAX_UNPACKED_BYTES", default=25_000_000
+)
+RECORDS_IMPORT_MAX_ROWS = env.int("RECORDS_IMPORT_MAX_ROWS", default=50_000)
+RECORDS_IMPORT_MAX_CELL_CHARS = env.int("RECORDS_IMPORT_MAX_CELL_CHARS", default=100_000)
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {
@@ -231,6 +272,8 @@ LOGGING = {
         # PDF rendering reports every layout step at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes reports every sign-in check at INFO; failures and pauses are WARNING.
+        "axes": {"level": "WARNING"},
     },
 }
 

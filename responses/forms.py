@@ -33,6 +33,7 @@ class JoinCodeForm(forms.Form):
         if session is None:
             raise forms.ValidationError(
                 _("No session has the code %(code)s. Check it against the screen and try again."),
+                code="unknown",
                 params={"code": code},
             )
         return session
@@ -307,3 +308,128 @@ class ProjectReviewForm(forms.Form):
             (AgencyProject.Review.REJECTED, _("Don't share")),
         ]
     )
+
+
+# --- Clustering: a category given by the number people see before its name -------------------
+
+UNCATEGORISED_NUMBER = "0"
+
+
+class IdListField(forms.Field):
+    """Database ids posted as repeated values (``statement=4&statement=9``)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        values = value if isinstance(value, list | tuple) else [value] if value else []
+        if not all(isinstance(v, str) and v.isascii() and v.isdigit() for v in values):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return [int(v) for v in values]
+
+
+def _quoted(typed: str) -> str:
+    return typed if len(typed) <= 20 else f"{typed[:20]}…"
+
+
+class _CategoryTargetForm(forms.Form):
+    """Where statements go: a category of ``session``, by its reference number as typed.
+
+    The page sends the number (``number_field``), which is what facilitators see and say in the
+    room; ``0`` stands for Uncategorised where that makes sense. A category's id
+    (``id_field``), which the page sent before, is still accepted, so a page left open across an
+    upgrade keeps working. ``cleaned_data["target"]`` is the category, or None for Uncategorised.
+    """
+
+    number_field = "number"
+    id_field = "category"
+    uncategorised_allowed = True
+    messages: dict = {}
+
+    def __init__(self, *args, session: PlenarySession, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.session = session
+        self.fields[self.number_field] = forms.CharField(label=_("Category number"), required=False)
+        self.fields[self.id_field] = forms.CharField(required=False)
+
+    @property
+    def typed(self) -> str:
+        """What was typed in the number box, to show it again beside its error."""
+        return str(self.data.get(self.add_prefix(self.number_field), ""))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        posted_id = self.add_prefix(self.id_field) in self.data
+        by_number = self.add_prefix(self.number_field) in self.data or not posted_id
+        try:
+            if by_number:
+                cleaned["target"] = self._by_number(cleaned.get(self.number_field, ""))
+            else:
+                cleaned["target"] = self._by_id(cleaned.get(self.id_field, ""))
+        except forms.ValidationError as error:
+            self.add_error(self.number_field, error)
+        return cleaned
+
+    def _by_number(self, typed: str):
+        if not typed:
+            raise forms.ValidationError(self.messages["required"], code="required")
+        if not (typed.isascii() and typed.isdigit() and len(typed) <= 5):
+            raise forms.ValidationError(
+                self.messages["invalid"], code="invalid", params={"typed": _quoted(typed)}
+            )
+        if typed.lstrip("0") == "":
+            if not self.uncategorised_allowed:
+                raise forms.ValidationError(self.messages["uncategorised"], code="uncategorised")
+            return None
+        category = self.session.categories.filter(reference_number=int(typed)).first()
+        if category is None:
+            raise forms.ValidationError(
+                _("There is no category %(number)d in this session."),
+                code="unknown",
+                params={"number": int(typed)},
+            )
+        return category
+
+    def _by_id(self, raw: str):
+        if not raw and self.uncategorised_allowed:
+            return None
+        category = None
+        if raw.isascii() and raw.isdigit():
+            category = self.session.categories.filter(pk=int(raw)).first()
+        if category is None:
+            raise forms.ValidationError(
+                _("That category is not in this session."), code="other_session"
+            )
+        return category
+
+
+class StatementsMoveForm(_CategoryTargetForm):
+    """Move statements (the page sends one) to a category by number; 0 is Uncategorised."""
+
+    statement = IdListField(error_messages={"required": _("Choose a statement to move.")})
+    messages = {
+        "required": _("Type the number of a category, or 0 for Uncategorised."),
+        "invalid": _(
+            "“%(typed)s” is not a category number: type the number shown before a category's "
+            "name, or 0 for Uncategorised."
+        ),
+    }
+
+
+class CategoryMergeForm(_CategoryTargetForm):
+    """Merge one category (by id, from the page) into another given by its number."""
+
+    number_field = "into_number"
+    id_field = "into"
+    uncategorised_allowed = False
+    category = forms.IntegerField(min_value=1)
+    messages = {
+        "required": _("Type the number of the category to merge into."),
+        "invalid": _(
+            "“%(typed)s” is not a category number: type the number shown before the name of the "
+            "category to merge into."
+        ),
+        "uncategorised": _(
+            "A category cannot be merged into Uncategorised. To send its statements back there, "
+            "remove the category."
+        ),
+    }

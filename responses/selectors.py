@@ -7,8 +7,13 @@ from django.db.models import Prefetch, Sum
 from responses.models import Category, Dot, Participant, Statement
 from sessions.models import PlenarySession
 
+JOIN_CODE_MAX_LENGTH = PlenarySession._meta.get_field("join_code").max_length
+
 
 def session_for_code(code: str) -> PlenarySession | None:
+    # A code from a URL is never looked up unless it could be one (no NUL, no megabyte).
+    if not (0 < len(code) <= JOIN_CODE_MAX_LENGTH and code.isascii() and code.isalnum()):
+        return None
     return PlenarySession.objects.select_related("workshop").filter(join_code=code).first()
 
 

@@ -8,6 +8,7 @@ Refusals raise ``ParticipationRefused`` with a message fit to show the participa
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Sum
@@ -153,6 +154,16 @@ def statement_submit(
     if participant.workshop_id != session.workshop_id:
         raise ParticipationRefused(_("You joined another workshop."), code="workshop")
     text, use = _clean_text(text), _clean_use(use)
+    limit = settings.STATEMENTS_PER_PARTICIPANT
+    if Statement.objects.filter(session=session, participant=participant).count() >= limit:
+        raise ParticipationRefused(
+            _(
+                "You have %(limit)d cards in this session, the most one person can send. "
+                "Change one of them, or tell the facilitator what else you would add."
+            )
+            % {"limit": limit},
+            code="too_many",
+        )
     try:
         with transaction.atomic():
             statement = Statement.objects.create(

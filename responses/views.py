@@ -6,6 +6,7 @@ the server acknowledges them (static/js/participant.js) and dots update in place
 """
 
 import io
+import re
 import secrets
 import uuid
 from datetime import UTC, timedelta
@@ -27,7 +28,13 @@ from reports.models import Publication
 from responses import services
 from responses.forms import DotForm, JoinCodeForm, ProfileForm, StatementEditForm, StatementForm
 from responses.models import Statement
-from responses.ratelimit import Limit, rate_limit_hit
+from responses.ratelimit import (
+    Limit,
+    Verdict,
+    client_address,
+    rate_limit_full,
+    rate_limit_hit,
+)
 from responses.selectors import (
     ballot_for,
     own_statements,
@@ -45,6 +52,50 @@ def _limits() -> tuple[Limit, Limit]:
         Limit("participant", settings.PARTICIPANT_WRITES_PER_MINUTE, 60),
         Limit("session", settings.SESSION_WRITES_PER_MINUTE, 60),
     )
+
+
+def _address_limit(name: str) -> Limit:
+    return {
+        "joins": Limit("address-joins", settings.ADDRESS_JOINS_PER_HOUR, 3600),
+        "cards": Limit("address-cards", settings.ADDRESS_CARDS_PER_MINUTE, 60),
+        "misses": Limit("code-misses", settings.ADDRESS_CODE_MISSES_PER_MINUTE, 60),
+    }[name]
+
+
+# A browser's participant token is made by secrets.token_urlsafe(24): 32 URL-safe characters.
+# Anything else in the cookie (too long, control characters) is no token and is never looked up.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _browser_token(request: HttpRequest) -> str | None:
+    token = request.COOKIES.get(settings.PARTICIPANT_COOKIE_NAME, "")
+    return token if _TOKEN.fullmatch(token) else None
+
+
+def _guessing(request: HttpRequest) -> Verdict:
+    """Whether this address has used up its wrong join codes for now (nothing is counted)."""
+    return rate_limit_full(limit=_address_limit("misses"), subject=client_address(request))
+
+
+def _guessing_refusal(request: HttpRequest, verdict: Verdict) -> HttpResponse:
+    message = _(
+        "Too many wrong session codes came from your network. Check the code on the screen "
+        "and try again in %(seconds)d seconds."
+    ) % {"seconds": verdict.retry_after}
+    if _wants_json(request):
+        response = JsonResponse({"status": "refused", "error": message}, status=429)
+    else:
+        response = render(request, "429.html", {"message": message}, status=429)
+    response["Retry-After"] = str(verdict.retry_after)
+    return response
+
+
+def _unknown_code(request: HttpRequest) -> HttpResponse:
+    """A code no session has: counted against the address, so codes cannot be guessed fast."""
+    verdict = rate_limit_hit(limit=_address_limit("misses"), subject=client_address(request))
+    if not verdict.allowed:
+        return _guessing_refusal(request, verdict)
+    raise Http404
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -74,10 +125,11 @@ def participant_view(view):
     def wrapper(request: HttpRequest, code: str, *args, **kwargs) -> HttpResponse:
         session = session_for_code(code)
         if session is None:
-            raise Http404
-        token = request.COOKIES.get(settings.PARTICIPANT_COOKIE_NAME)
-        participant = participant_for_browser(session=session, token=token)
+            return _unknown_code(request)
+        participant = participant_for_browser(session=session, token=_browser_token(request))
         if participant is None:
+            if not (verdict := _guessing(request)).allowed:
+                return _guessing_refusal(request, verdict)
             if request.method == "POST":
                 message = _("Join the session first: your browser is not signed up for it.")
                 return _refusal_response(request, session, message, status=403)
@@ -106,8 +158,12 @@ def participant_view(view):
 def join(request: HttpRequest) -> HttpResponse:
     """Type a session code; ?code= comes from the join form or a printed link."""
     form = JoinCodeForm(request.GET or None)
+    if form.is_bound and not (verdict := _guessing(request)).allowed:
+        return _guessing_refusal(request, verdict)
     if form.is_valid():
         return redirect("responses:session", code=form.cleaned_data["code"].join_code)
+    if form.has_error("code", "unknown"):
+        rate_limit_hit(limit=_address_limit("misses"), subject=client_address(request))
     return render(request, "responses/join.html", {"form": form})
 
 
@@ -118,12 +174,14 @@ def session_page(request: HttpRequest, code: str) -> HttpResponse:
     """The participant's page for one session; it shows what the current phase allows."""
     session = session_for_code(code.upper())
     if session is None:
-        raise Http404
+        return _unknown_code(request)
     if code != session.join_code:
         return redirect("responses:session", code=session.join_code)
-    token = request.COOKIES.get(settings.PARTICIPANT_COOKIE_NAME)
+    token = _browser_token(request)
     participant = participant_for_browser(session=session, token=token)
     if participant is None:
+        if not (verdict := _guessing(request)).allowed:
+            return _guessing_refusal(request, verdict)
         return _join_step(request, session, token)
     if request.method == "POST":
         return redirect("responses:session", code=session.join_code)
@@ -146,6 +204,8 @@ def _join_step(request: HttpRequest, session: PlenarySession, token: str | None)
     form = ProfileForm(request.POST if "profile" in request.POST else None)
     if request.method == "POST" and ("anonymous" in request.POST or form.is_valid()):
         verdict = rate_limit_hit(limit=_limits()[1], subject=session.pk)
+        if verdict.allowed:
+            verdict = rate_limit_hit(limit=_address_limit("joins"), subject=client_address(request))
         if not verdict.allowed:
             response = render(
                 request,
@@ -235,6 +295,15 @@ def profile_edit(request: HttpRequest, session, participant) -> HttpResponse:
 @require_POST
 @participant_view
 def statement_create(request: HttpRequest, session, participant) -> HttpResponse:
+    verdict = rate_limit_hit(limit=_address_limit("cards"), subject=client_address(request))
+    if not verdict.allowed:
+        message = _(
+            "Very many cards are arriving from your network. Wait %(seconds)d seconds, then "
+            "send again: nothing you typed is lost."
+        ) % {"seconds": verdict.retry_after}
+        return _refusal_response(
+            request, session, message, status=429, retry_after=verdict.retry_after
+        )
     form = StatementForm(request.POST)
     if not form.is_valid():
         message = " ".join(e for errors in form.errors.values() for e in errors)
@@ -367,9 +436,11 @@ def session_status(request: HttpRequest, code: str) -> HttpResponse:
     It also renews the CSRF cookie, which the page's script uses to resend a card whose token
     had expired.
     """
+    if not (verdict := _guessing(request)).allowed:
+        return _guessing_refusal(request, verdict)
     session = session_for_code(code)
     if session is None:
-        raise Http404
+        return _unknown_code(request)
     seen = (request.GET.get("phase"), request.GET.get("revealed"))
     if seen == (session.phase, "1" if session.results_revealed else "0"):
         return HttpResponse(status=204)
@@ -381,9 +452,11 @@ def session_status(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def join_qr(request: HttpRequest, code: str) -> HttpResponse:
     """The session's join link as a QR code (SVG), for the projector and printed handouts."""
+    if not (verdict := _guessing(request)).allowed:
+        return _guessing_refusal(request, verdict)
     session = session_for_code(code)
     if session is None:
-        raise Http404
+        return _unknown_code(request)
     url = request.build_absolute_uri(reverse("responses:session", args=[session.join_code]))
     buffer = io.BytesIO()
     segno.make(url, error="m").save(

@@ -138,6 +138,7 @@ ROUTES: dict[str, Route] = {
     "published:docx": Route("open", published("docx")),
     "home": Route("open", lambda w: reverse("home")),
     "healthz": Route("open", lambda w: reverse("healthz")),
+    "csp_report": Route("open", lambda w: reverse("csp_report"), "post"),
     "login": Route("open", lambda w: reverse("login")),
     "logout": Route("open", lambda w: reverse("logout"), "post"),
     "responses:join": Route("open", lambda w: reverse("responses:join")),

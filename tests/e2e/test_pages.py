@@ -186,6 +186,7 @@ PAGES: dict[str, Page] = {
 NOT_PAGES = {
     "logout": "POST only; redirects to the home page",
     "healthz": "JSON for load balancers",
+    "csp_report": "POST only; browsers send their CSP violation reports here",
     "responses:session_status": "polled by the participant's page; no body",
     "responses:join_qr": "an SVG image, shown on the join screen",
     "responses:statement_create": "POST only; redirects back to the session page",
