@@ -45,6 +45,28 @@ def test_sqlite_is_the_default_with_wal_immediate_transactions_and_a_busy_timeou
     }
 
 
+@pytest.mark.parametrize("url", ["sqlite:////srv/workshops/db.sqlite3", "sqlite:///db.sqlite3"])
+def test_a_sqlite_database_url_works_and_keeps_the_tuning(url):
+    # It crashed every command: "'connect_timeout' is an invalid keyword argument".
+    database = database_settings(DATABASE_URL=url)
+    assert database["ENGINE"] == "django.db.backends.sqlite3"
+    assert database["NAME"] == url.removeprefix("sqlite:///")
+    assert database["OPTIONS"] == {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    check = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "SECRET_KEY": "x" * 50, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert check.returncode == 0, check.stderr
+
+
 def test_database_url_selects_postgresql_with_health_checks_and_reuse():
     database = database_settings(DATABASE_URL="postgres://app:pw@db.internal:5432/workshops")
     assert database["ENGINE"] == "django.db.backends.postgresql"
