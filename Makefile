@@ -7,13 +7,14 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format vendor clean bench backup restore
+.PHONY: help install install-run run test lint format lock vendor clean bench backup restore
 
 help:
 	@echo "make run     set up everything and serve the sample data on http://$(HOST):$(PORT)"
 	@echo "make test    run the whole test suite (browser tests need Chromium, Java and npm)"
 	@echo "make lint    ruff check and format check, missing migrations"
 	@echo "make format  format the code with ruff"
+	@echo "make lock    re-resolve requirements*.txt from pyproject.toml (UPGRADE=package to move one; docs/testing.md)"
 	@echo "make vendor  re-pin the front-end assets in static/vendor/ from the npm registry"
 	@echo "make bench   the participant burst, the report over a large archive, a 10,000-statement import (docs/performance.md)"
 	@echo "make backup  back up the database into backups/ (OUTPUT=file to choose; docs/deployment.md)"
@@ -24,10 +25,16 @@ $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is needed, found " + sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet ".[dev]"
+# Installs come from the lock files, every package pinned with its hashes: requirements.txt for
+# running the site, requirements-dev.txt (the same plus the test tools) for tests and linting.
+# pyproject.toml states the ranges; `make lock` resolves them into the lock files.
+$(VENV)/.installed-run: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.txt
 	@touch $@
+
+$(VENV)/.installed: requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-dev.txt
+	@touch $@ $(VENV)/.installed-run
 
 # Test-only tools (the Nu HTML Checker and axe-core). Without npm the browser tests are skipped.
 node_modules/.installed: package.json package-lock.json
@@ -39,19 +46,31 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(VENV)/.installed
 
-run: $(VENV)/.installed
+install-run: $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py load_sample_data
 	DEBUG=true ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,$(HOST)}" \
 		$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# Two workers (pytest-xdist): each has its own test database and live server.
+TEST_WORKERS ?= 2
+
 test: $(VENV)/.installed node_modules/.installed
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	SECRET_KEY=lint-only $(BIN)/python manage.py makemigrations --check --dry-run
+
+LOCK_FLAGS = --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	--no-emit-find-links $(if $(UPGRADE),--upgrade-package $(UPGRADE))
+
+lock: $(VENV)/.installed
+	$(BIN)/pip-compile $(LOCK_FLAGS) -o requirements.txt pyproject.toml
+	$(BIN)/pip-compile $(LOCK_FLAGS) --extra dev -o requirements-dev.txt pyproject.toml
 
 format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
@@ -93,6 +112,7 @@ bench: $(VENV)/.installed $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python bench/sqlite_writers.py || status=1; \
 	$(BIN)/python bench/report_archive.py || status=1; \
 	$(BIN)/python bench/records_import.py || status=1; \
+	$(BIN)/python bench/records_hostile.py || status=1; \
 	$(BIN)/python bench/published_page.py || status=1; \
 	exit $$status
 
