@@ -6,18 +6,27 @@ static/js/clustering.js adds drag and drop on top of the same forms.
 """
 
 import uuid
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from responses import services
-from responses.forms import PaperDotsForm
+from responses.forms import (
+    MOVE_GROUP_SIZE,
+    CategoryMergeForm,
+    PaperDotsForm,
+    StatementsMoveForm,
+)
 from responses.models import Category, PaperDotTally, Statement
 from responses.services import FacilitationRefused, ParticipationRefused
 from sessions.models import PlenarySession
@@ -46,8 +55,16 @@ def split_use_mark(text: str) -> tuple[str, str]:
     return text, ""
 
 
-def _clustering_url(session: PlenarySession, anchor: str = "") -> str:
+def _clustering_url(session: PlenarySession, anchor: str = "", **query: int) -> str:
+    """The clustering page, e.g. with ``edit=<category id>`` open, at ``#anchor``.
+
+    Where a box is to have the focus (``next``, ``edit``, ``hide``), the page marks it
+    ``autofocus`` and the URL has no ``#anchor``: a browser focuses nothing while it shows an
+    anchor, and focusing the box scrolls it into view anyway.
+    """
     url = reverse("workshop_sessions:session_clustering", args=[session.workshop_id, session.pk])
+    if query:
+        url = f"{url}?{urlencode(query)}"
     return f"{url}#{anchor}" if anchor else url
 
 
@@ -110,6 +127,42 @@ def session_cards(request: HttpRequest, session: PlenarySession) -> HttpResponse
     )
 
 
+# A refused move or merge is shown on the next clustering page beside each box that was wrong,
+# after the redirect (so a reload never posts it again). A statement's box is shown empty (its
+# message quotes what was typed): its list's boxes are posted together, and a wrong number kept
+# in one would be refused again with every move from that list. The merge box keeps its text.
+REFUSAL_KEY = "clustering_refusal"
+
+
+@dataclass(frozen=True)
+class BoxRefusal:
+    """What was typed in number boxes that were refused, and why, by box owner."""
+
+    kind: str  # "move" (statements' boxes) or "merge" (a category's)
+    typed: dict[int, str]  # statement or category id → what its box held
+    errors: dict[int, str]  # the same ids → why that box was refused
+
+    def keep(self, request: HttpRequest, session: PlenarySession) -> None:
+        """Keep the errors and what was typed for the next page (which says them once)."""
+        request.session[REFUSAL_KEY] = {
+            "session": session.pk,
+            "kind": self.kind,
+            "typed": {str(k): v[:20] for k, v in self.typed.items()},
+            "errors": {str(k): v for k, v in self.errors.items()},
+        }
+
+    @classmethod
+    def take(cls, request: HttpRequest, session: PlenarySession) -> "BoxRefusal | None":
+        kept = request.session.pop(REFUSAL_KEY, None)
+        if not kept or kept.get("session") != session.pk:
+            return None  # another session's: that page was left, and so was its refusal
+        return cls(
+            kind=kept["kind"],
+            typed={int(k): v for k, v in kept["typed"].items()},
+            errors={int(k): v for k, v in kept["errors"].items()},
+        )
+
+
 @require_http_methods(["GET"])
 @session_view
 def session_clustering(request: HttpRequest, session: PlenarySession) -> HttpResponse:
@@ -122,6 +175,12 @@ def _clustering_page(
     paper_form: PaperDotsForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The board: every statement with one small number box, and ONE list of the categories.
+
+    Each statement's move box and each category's merge box name the shared ``<datalist>`` of
+    the categories, so the page grows by one row per statement and per category, not by their
+    product (1,000 statements and 100 categories once made a 10 MB page of 110,900 options).
+    """
     board = clustering_for(user=request.user, session=session)
     if paper_form is None:
         tallies = list(PaperDotTally.objects.filter(session=session).order_by("-recorded_at"))
@@ -133,6 +192,24 @@ def _clustering_page(
             },
         )
     dots = {category.pk: category.dot_total or 0 for category in board.categories}
+    shown = [*board.uncategorised, *(s for c in board.categories for s in c.visible_statements)]
+    refusal = BoxRefusal.take(request, session)
+    moves = refusal if refusal and refusal.kind == "move" else BoxRefusal("move", {}, {})
+    merge = refusal if refusal and refusal.kind == "merge" else BoxRefusal("merge", {}, {})
+    focus = next((s.pk for s in shown if s.pk in moves.errors), None)
+    if focus is None and not merge.errors:
+        focus = _optional_id(request.GET.get("next"))  # the statement to go on with
+    for statement in shown:  # why its number was refused (mostly nothing)
+        statement.refused = moves.errors.get(statement.pk, "")
+        statement.focus = statement.pk == focus
+    # ?edit=<category> opens that category's editor (and its statements' tick boxes for a
+    # split); ?hide=<statement> shows the hide form for that statement: one at a time, so the
+    # page carries one editor's forms, not a hundred.
+    editing = _optional_id(request.GET.get("edit"))
+    if merge.errors:
+        editing = next(iter(merge.errors))
+    hide_id = _optional_id(request.GET.get("hide"))
+    hiding = next((s for s in shown if s.pk == hide_id), None) if hide_id is not None else None
     return render(
         request,
         "responses/clustering.html",
@@ -142,28 +219,54 @@ def _clustering_page(
             "board": board,
             "paper_form": paper_form,
             "paper_rows": [(c, field, dots.get(c.pk, 0)) for c, field in paper_form.rows()],
+            "move_group_size": MOVE_GROUP_SIZE,
+            "editing": editing,
+            "merge_typed": merge.typed.get(editing, ""),
+            "merge_error": merge.errors.get(editing, ""),
+            "hiding": hiding,
+            "autofocus": not (focus or hiding or merge.errors),  # the editor's name box
         },
         status=status,
     )
 
 
-def _clustering_action(action):
-    """Run one clustering change, report it, and go back to the clustering page."""
+def _clustering_action(action=None, *, reopen: str = ""):
+    """Run one clustering change, report it, and go back to the clustering page.
 
-    @require_POST
-    @session_view
-    def view(request: HttpRequest, session: PlenarySession) -> HttpResponse:
-        try:
-            message, anchor = action(request, session)
-        except ParticipationRefused as refusal:  # FacilitationRefused or a text refusal
-            messages.error(request, refusal.message)
-            anchor = ""
-        else:
+    ``action`` returns its message and the URL of the page to go back to.
+
+    A refusal goes back with its message; with ``reopen="edit"`` to the editor of the posted
+    category, with ``reopen="hide"`` to the hide form of the posted statement, where it was.
+    """
+
+    def decorate(action):
+        @require_POST
+        @session_view
+        def view(request: HttpRequest, session: PlenarySession) -> HttpResponse:
+            try:
+                message, back = action(request, session)
+            except ParticipationRefused as refusal:  # FacilitationRefused or a text refusal
+                messages.error(request, refusal.message)
+                return redirect(_refused_url(request, session, reopen))
             messages.success(request, message)
-        return redirect(_clustering_url(session, anchor))
+            return redirect(back)
 
-    view.__name__ = action.__name__
-    return view
+        view.__name__ = action.__name__
+        return view
+
+    return decorate(action) if action is not None else decorate
+
+
+def _refused_url(request: HttpRequest, session: PlenarySession, reopen: str) -> str:
+    if reopen == "edit":
+        category = _optional_id(request.POST.get("category"))
+        if category is not None and session.categories.filter(pk=category).exists():
+            return _clustering_url(session, edit=category)
+    if reopen == "hide":
+        statement = _optional_id(request.POST.get("statement"))
+        if statement is not None and session.statements.filter(pk=statement).exists():
+            return _clustering_url(session, hide=statement)
+    return _clustering_url(session)
 
 
 @_clustering_action
@@ -174,10 +277,13 @@ def category_create(request, session):
         name=request.POST.get("name", ""),
         description=request.POST.get("description", ""),
     )
-    return _("Category “%(name)s” created.") % {"name": category.name}, f"category-{category.pk}"
+    return (
+        _("Category “%(name)s” created.") % {"name": category.name},
+        _clustering_url(session, f"category-{category.pk}"),
+    )
 
 
-@_clustering_action
+@_clustering_action(reopen="edit")
 def category_update(request, session):
     category = session.categories.filter(pk=_optional_id(request.POST.get("category"))).first()
     number = _optional_id(request.POST.get("reference_number"))
@@ -190,46 +296,150 @@ def category_update(request, session):
         name=request.POST.get("name", ""),
         description=request.POST.get("description", ""),
     )
-    return _("Category “%(name)s” saved.") % {"name": category.name}, f"category-{category.pk}"
+    return (
+        _("Category “%(name)s” saved.") % {"name": category.name},
+        _clustering_url(session, f"category-{category.pk}"),
+    )
 
 
 @_clustering_action
 def categories_renumber(request, session):
     services.categories_renumber(session=session, actor=request.user)
-    return _("Categories renumbered from 1."), ""
+    return _("Categories renumbered from 1."), _clustering_url(session)
 
 
-@_clustering_action
-def statements_move(request, session):
-    ids = _ids(request.POST.getlist("statement"))
-    # Come back to where the statement was, so working down a list needs no scrolling back.
-    origin = (
-        Statement.objects.filter(session=session, pk__in=ids[:1])
-        .values_list("category_id", flat=True)
+def _short(text: str) -> str:
+    return Truncator(text).chars(60)
+
+
+def _category_label(category: Category | None) -> str:
+    return str(category) if category is not None else _("Uncategorised")
+
+
+def _after_in_list(session: PlenarySession, statement: Statement, leaving: list[int]) -> str:
+    """The page at the statement after this one in its list (other than those ``leaving`` it),
+    or at the list itself.
+
+    After a move the next statement's number box has the focus, so working down a list is: a
+    number, Enter, a number, Enter; no scrolling back, no mouse.
+    """
+    after = (
+        Statement.objects.filter(session=session, hidden=False, category_id=statement.category_id)
+        .filter(
+            Q(created_at__gt=statement.created_at)
+            | Q(created_at=statement.created_at, pk__gt=statement.pk)
+        )
+        .exclude(pk__in=leaving)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
         .first()
     )
-    moved = services.statements_categorise(
-        session=session,
-        actor=request.user,
-        statement_ids=ids,
-        category_id=_optional_id(request.POST.get("category")),
-    )
-    anchor = f"category-{origin}" if origin else "uncategorised"
-    return _("%(count)d statement(s) moved.") % {"count": moved}, anchor
+    if after is not None:
+        return _clustering_url(session, next=after)
+    category_id = statement.category_id
+    return _clustering_url(session, f"category-{category_id}" if category_id else "uncategorised")
 
 
-@_clustering_action
-def category_merge(request, session):
-    target = services.category_merge(
-        session=session,
-        actor=request.user,
-        source_id=_optional_id(request.POST.get("category")) or 0,
-        target_id=_optional_id(request.POST.get("into")) or 0,
-    )
-    return _("Merged into “%(name)s”.") % {"name": target.name}, f"category-{target.pk}"
+def _moved_message(moved: int, last: Statement | None, moves: dict) -> str:
+    targets = set(moves.values())
+    if moved == 1 and last:
+        return _("“%(text)s” moved to %(category)s.") % {
+            "text": _short(last.text),
+            "category": _category_label(moves[last.pk]),
+        }
+    if len(targets) == 1:
+        return ngettext(
+            "%(count)d statement moved to %(category)s.",
+            "%(count)d statements moved to %(category)s.",
+            moved,
+        ) % {"count": moved, "category": _category_label(targets.pop())}
+    return ngettext("%(count)d statement moved.", "%(count)d statements moved.", moved) % {
+        "count": moved
+    }
 
 
-@_clustering_action
+@require_POST
+@session_view
+def statements_move(request: HttpRequest, session: PlenarySession) -> HttpResponse:
+    """Move statements to the categories whose numbers were typed (or that one was dropped on).
+
+    Goes back to the statement after the last one moved, in the list it left; a box with a wrong
+    number leaves its statement where it was and is shown with the reason, and the focus.
+    """
+    form = StatementsMoveForm(request.POST, session=session)
+    back = _clustering_url(session)
+    if form.is_valid():
+        moves = form.cleaned_data["moves"]
+        last = (
+            Statement.objects.filter(session=session, pk__in=list(moves))
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        back = _after_in_list(session, last, list(moves)) if last else back
+        try:
+            moved = services.statements_sort(
+                session=session,
+                actor=request.user,
+                moves={pk: None if c is None else c.pk for pk, c in moves.items()},
+            )
+        except ParticipationRefused as refusal:  # FacilitationRefused
+            messages.error(request, refusal.message)
+            return redirect(_clustering_url(session))
+        messages.success(request, _moved_message(moved, last, moves))
+    elif not form.box_errors:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    if form.box_errors:
+        texts = dict(
+            Statement.objects.filter(session=session, pk__in=list(form.box_errors)).values_list(
+                "pk", "text"
+            )
+        )
+        for pk, error in form.box_errors.items():
+            if pk in texts:
+                error = _("“%(text)s” was not moved: %(reason)s") % {
+                    "text": _short(texts[pk]),
+                    "reason": error,
+                }
+            messages.error(request, error)
+        BoxRefusal("move", {}, form.box_errors).keep(request, session)
+        back = _clustering_url(session)  # at the first wrong box: it has the focus
+    return redirect(back)
+
+
+@require_POST
+@session_view
+def category_merge(request: HttpRequest, session: PlenarySession) -> HttpResponse:
+    """Merge one category into the one whose number was typed, and remove the emptied one."""
+    form = CategoryMergeForm(request.POST, session=session)
+    source = session.categories.filter(pk=_optional_id(request.POST.get("category"))).first()
+    if form.is_valid() and source is not None:
+        try:
+            target = services.category_merge(
+                session=session,
+                actor=request.user,
+                source_id=source.pk,
+                target_id=form.cleaned_data["target"].pk,
+            )
+        except ParticipationRefused as refusal:  # FacilitationRefused
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(
+                request,
+                _("“%(source)s” merged into %(target)s.")
+                % {"source": source.name, "target": _category_label(target)},
+            )
+            return redirect(_clustering_url(session, f"category-{target.pk}"))
+    if source is None:
+        messages.error(request, _("That category is not in this session."))
+        return redirect(_clustering_url(session))
+    reason = " ".join(error for errors in form.errors.values() for error in errors)
+    typed = form.data.get("into_number", "")
+    messages.error(request, reason)
+    BoxRefusal("merge", {source.pk: typed}, {source.pk: reason}).keep(request, session)
+    return redirect(_clustering_url(session))  # at the editor's merge box: it has the focus
+
+
+@_clustering_action(reopen="edit")
 def category_split(request, session):
     new = services.category_split(
         session=session,
@@ -238,17 +448,23 @@ def category_split(request, session):
         statement_ids=_ids(request.POST.getlist("statement")),
         name=request.POST.get("name", ""),
     )
-    return _("New category “%(name)s” split off.") % {"name": new.name}, f"category-{new.pk}"
+    return (
+        _("New category “%(name)s” split off.") % {"name": new.name},
+        _clustering_url(session, f"category-{new.pk}"),
+    )
 
 
-@_clustering_action
+@_clustering_action(reopen="edit")
 def category_delete(request, session):
     services.category_delete(
         session=session,
         actor=request.user,
         category_id=_optional_id(request.POST.get("category")) or 0,
     )
-    return _("Category removed; its statements are uncategorised again."), "uncategorised"
+    return (
+        _("Category removed; its statements are uncategorised again."),
+        _clustering_url(session, "uncategorised"),
+    )
 
 
 @_clustering_action
@@ -266,24 +482,25 @@ def categories_present(request, session):
     return (
         _("%(count)d categories presented from “%(title)s”.")
         % {"count": len(created), "title": source.title},
-        "",
+        _clustering_url(session),
     )
 
 
-@_clustering_action
+@_clustering_action(reopen="hide")
 def statement_hide(request, session):
     statement = _statement(session, request)
+    after = _after_in_list(session, statement, [statement.pk])
     services.statement_hide(
         statement=statement, actor=request.user, reason=request.POST.get("reason", "")
     )
-    return _("Statement hidden. It is kept and can be restored."), "hidden"
+    return _("Statement hidden. It is kept and can be restored."), after
 
 
 @_clustering_action
 def statement_restore(request, session):
     statement = _statement(session, request)
     services.statement_restore(statement=statement, actor=request.user)
-    return _("Statement restored."), "uncategorised"
+    return _("Statement restored."), _clustering_url(session, "uncategorised")
 
 
 def _statement(session: PlenarySession, request: HttpRequest) -> Statement:

@@ -310,15 +310,19 @@ class ProjectReviewForm(forms.Form):
     )
 
 
-# --- Clustering: a category given by the number people see before its name -------------------
+# --- Clustering: categories by the number people see before their names ----------------------
 
-UNCATEGORISED_NUMBER = "0"
+MOVE_BOX_PREFIX = "to-"  # a statement's number box on the clustering page: "to-<statement id>"
+# The clustering page posts a list's boxes in forms of at most this many, well under Django's
+# DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000), which would refuse a list of a thousand at once.
+MOVE_GROUP_SIZE = 200
 
 
 class IdListField(forms.Field):
     """Database ids posted as repeated values (``statement=4&statement=9``)."""
 
     widget = forms.MultipleHiddenInput
+    default_error_messages = {"invalid": _("That statement is not in this session.")}
 
     def to_python(self, value) -> list[int]:
         values = value if isinstance(value, list | tuple) else [value] if value else []
@@ -327,109 +331,140 @@ class IdListField(forms.Field):
         return [int(v) for v in values]
 
 
-def _quoted(typed: str) -> str:
-    return typed if len(typed) <= 20 else f"{typed[:20]}…"
+def _category_by_number(typed: str, numbers: dict, *, invalid: str, uncategorised: str = ""):
+    """The category numbered ``typed`` in ``numbers`` (number → category), or None for 0.
+
+    ``uncategorised`` is the refusal of 0 where Uncategorised makes no sense; empty allows it.
+    """
+    if not (typed.isascii() and typed.isdigit() and len(typed) <= 5):
+        shown = typed if len(typed) <= 20 else f"{typed[:20]}…"
+        raise forms.ValidationError(invalid, code="invalid", params={"typed": shown})
+    number = int(typed)
+    if number == 0:
+        if uncategorised:
+            raise forms.ValidationError(uncategorised, code="uncategorised")
+        return None
+    if number not in numbers:
+        raise forms.ValidationError(
+            _("There is no category %(number)d in this session."),
+            code="unknown",
+            params={"number": number},
+        )
+    return numbers[number]
 
 
-class _CategoryTargetForm(forms.Form):
-    """Where statements go: a category of ``session``, by its reference number as typed.
+def _category_by_id(session: PlenarySession, raw: str):
+    category = None
+    if raw.isascii() and raw.isdigit():
+        category = session.categories.filter(pk=int(raw)).first()
+    if category is None:
+        raise forms.ValidationError(_("That category is not in this session."), code="other")
+    return category
 
-    The page sends the number (``number_field``), which is what facilitators see and say in the
-    room; ``0`` stands for Uncategorised where that makes sense. A category's id
-    (``id_field``), which the page sent before, is still accepted, so a page left open across an
-    upgrade keeps working. ``cleaned_data["target"]`` is the category, or None for Uncategorised.
+
+class StatementsMoveForm(forms.Form):
+    """Statements to move, each to the category whose number was typed in its box.
+
+    The clustering page posts a list's number boxes together (``to-<statement id>``, at most
+    MOVE_GROUP_SIZE of them) and every box with a number moves its statement, 0 to
+    Uncategorised; so Enter in any box, that statement's Move button, or a drop on a category all
+    do the same. ``statement`` is the Move button pressed (Enter presses the list's first).
+    ``cleaned_data["moves"]`` (statement id → category, or None) holds the boxes with a right
+    number; ``box_errors`` (statement id → why) the others, whose statements stay where they are.
+    Valid with at least one move to make.
+
+    ``statement`` with ``category`` (a category's id, empty for Uncategorised) is what the page
+    posted before it had number boxes; it is still accepted, so a page left open across an
+    upgrade keeps working.
     """
 
-    number_field = "number"
-    id_field = "category"
-    uncategorised_allowed = True
-    messages: dict = {}
+    statement = IdListField(required=False)
+    category = forms.CharField(required=False)
 
     def __init__(self, *args, session: PlenarySession, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.session = session
-        self.fields[self.number_field] = forms.CharField(label=_("Category number"), required=False)
-        self.fields[self.id_field] = forms.CharField(required=False)
-
-    @property
-    def typed(self) -> str:
-        """What was typed in the number box, to show it again beside its error."""
-        return str(self.data.get(self.add_prefix(self.number_field), ""))
+        self.typed: dict[int, str] = {}
+        for key in self.data:
+            pk = key.removeprefix(MOVE_BOX_PREFIX)
+            if key.startswith(MOVE_BOX_PREFIX) and pk.isascii() and pk.isdigit():
+                self.typed[int(pk)] = str(self.data[key]).strip()
+        self.box_errors: dict[int, str] = {}
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        posted_id = self.add_prefix(self.id_field) in self.data
-        by_number = self.add_prefix(self.number_field) in self.data or not posted_id
-        try:
-            if by_number:
-                cleaned["target"] = self._by_number(cleaned.get(self.number_field, ""))
-            else:
-                cleaned["target"] = self._by_id(cleaned.get(self.id_field, ""))
-        except forms.ValidationError as error:
-            self.add_error(self.number_field, error)
+        if self.has_error("statement"):
+            return cleaned
+        pressed = cleaned.get("statement") or []
+        typed = {pk: value for pk, value in self.typed.items() if value}
+        moves = {}
+        if typed:
+            numbers = {c.reference_number: c for c in self.session.categories.all()}
+            for pk, value in typed.items():
+                try:
+                    moves[pk] = _category_by_number(
+                        value,
+                        numbers,
+                        invalid=_(
+                            "“%(typed)s” is not a category number: type the number shown before "
+                            "a category's name, or 0 for Uncategorised."
+                        ),
+                    )
+                except forms.ValidationError as error:
+                    self.box_errors[pk] = str(error.messages[0])
+        elif pressed and self.add_prefix("category") in self.data:
+            raw = cleaned.get("category", "")
+            target = _category_by_id(self.session, raw) if raw else None
+            moves = dict.fromkeys(pressed, target)
+        else:
+            message = str(_("Type the number of a category, or 0 for Uncategorised."))
+            if pressed:
+                self.box_errors[pressed[0]] = message
+            raise forms.ValidationError(message, code="required")
+        if not moves:
+            raise forms.ValidationError(next(iter(self.box_errors.values())), code="invalid")
+        cleaned["moves"] = moves
         return cleaned
 
-    def _by_number(self, typed: str):
-        if not typed:
-            raise forms.ValidationError(self.messages["required"], code="required")
-        if not (typed.isascii() and typed.isdigit() and len(typed) <= 5):
-            raise forms.ValidationError(
-                self.messages["invalid"], code="invalid", params={"typed": _quoted(typed)}
-            )
-        if typed.lstrip("0") == "":
-            if not self.uncategorised_allowed:
-                raise forms.ValidationError(self.messages["uncategorised"], code="uncategorised")
-            return None
-        category = self.session.categories.filter(reference_number=int(typed)).first()
-        if category is None:
-            raise forms.ValidationError(
-                _("There is no category %(number)d in this session."),
-                code="unknown",
-                params={"number": int(typed)},
-            )
-        return category
 
-    def _by_id(self, raw: str):
-        if not raw and self.uncategorised_allowed:
-            return None
-        category = None
-        if raw.isascii() and raw.isdigit():
-            category = self.session.categories.filter(pk=int(raw)).first()
-        if category is None:
-            raise forms.ValidationError(
-                _("That category is not in this session."), code="other_session"
-            )
-        return category
+class CategoryMergeForm(forms.Form):
+    """Merge one category (by id, from the page) into another, by the number typed.
 
+    ``into`` (the other category's id) is what the page posted before, still accepted.
+    """
 
-class StatementsMoveForm(_CategoryTargetForm):
-    """Move statements (the page sends one) to a category by number; 0 is Uncategorised."""
-
-    statement = IdListField(error_messages={"required": _("Choose a statement to move.")})
-    messages = {
-        "required": _("Type the number of a category, or 0 for Uncategorised."),
-        "invalid": _(
-            "“%(typed)s” is not a category number: type the number shown before a category's "
-            "name, or 0 for Uncategorised."
-        ),
-    }
-
-
-class CategoryMergeForm(_CategoryTargetForm):
-    """Merge one category (by id, from the page) into another given by its number."""
-
-    number_field = "into_number"
-    id_field = "into"
-    uncategorised_allowed = False
     category = forms.IntegerField(min_value=1)
-    messages = {
-        "required": _("Type the number of the category to merge into."),
-        "invalid": _(
-            "“%(typed)s” is not a category number: type the number shown before the name of the "
-            "category to merge into."
-        ),
-        "uncategorised": _(
-            "A category cannot be merged into Uncategorised. To send its statements back there, "
-            "remove the category."
-        ),
-    }
+    into_number = forms.CharField(required=False)
+    into = forms.CharField(required=False)
+
+    def __init__(self, *args, session: PlenarySession, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.session = session
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        typed = cleaned.get("into_number", "")
+        try:
+            if typed or self.add_prefix("into") not in self.data:
+                if not typed:
+                    raise forms.ValidationError(
+                        _("Type the number of the category to merge into."), code="required"
+                    )
+                numbers = {c.reference_number: c for c in self.session.categories.all()}
+                cleaned["target"] = _category_by_number(
+                    typed,
+                    numbers,
+                    invalid=_(
+                        "“%(typed)s” is not a category number: type the number shown before the "
+                        "name of the category to merge into."
+                    ),
+                    uncategorised=_(
+                        "A category cannot be merged into Uncategorised. To send its statements "
+                        "back there, remove the category."
+                    ),
+                )
+            else:
+                cleaned["target"] = _category_by_id(self.session, cleaned.get("into", ""))
+        except forms.ValidationError as error:
+            self.add_error("into_number", error)
+        return cleaned

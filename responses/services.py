@@ -550,6 +550,22 @@ def statements_categorise(
 
 
 @transaction.atomic
+def statements_sort(
+    *, session: PlenarySession, actor: AbstractBaseUser | None, moves: dict[int, int | None]
+) -> int:
+    """Put each statement into its own category (None: Uncategorised): all of them, or none."""
+    by_category: dict[int | None, list[int]] = {}
+    for statement_id, category_id in moves.items():
+        by_category.setdefault(category_id, []).append(statement_id)
+    return sum(
+        statements_categorise(
+            session=session, actor=actor, statement_ids=ids, category_id=category_id
+        )
+        for category_id, ids in by_category.items()
+    )
+
+
+@transaction.atomic
 def category_merge(
     *, session: PlenarySession, actor: AbstractBaseUser | None, source_id: int, target_id: int
 ) -> Category:

@@ -1,42 +1,127 @@
 /*
- * Drag and drop on the clustering page. Dropping a statement on a category (or on
- * "Uncategorised") sets that statement's "Move to" list and submits its form: the same request
- * the keyboard path makes, so both behave identically.
+ * The clustering page, on top of forms that work without it.
+ *
+ * Drag and drop: dropping a statement on a category (or on "Uncategorised") types that
+ * category's number (0 for Uncategorised) into the statement's number box and presses its Move
+ * button: the same request the keyboard path makes, so both behave identically.
+ *
+ * "Hide" moves the page's one hide form under the statement instead of loading the page again
+ * with ?hide=….
+ *
+ * (After a move, the next statement's number box has the focus by the page's own autofocus.)
+ *
+ * The page can hold a thousand statements: one listener of each kind on the document, none per
+ * statement.
  */
 (function () {
   "use strict";
   let dragged = null;
+  let over = null;
 
-  document.querySelectorAll(".clustering-statement").forEach((item) => {
-    item.addEventListener("dragstart", (event) => {
-      dragged = item;
-      event.dataTransfer.effectAllowed = "move";
-      event.dataTransfer.setData("text/plain", item.dataset.statement);
-      item.classList.add("dragging");
-    });
-    item.addEventListener("dragend", () => {
-      item.classList.remove("dragging");
-      dragged = null;
-    });
+  function mark(zone) {
+    if (over === zone) {
+      return;
+    }
+    if (over) {
+      over.classList.remove("drop-target");
+    }
+    over = zone;
+    if (over) {
+      over.classList.add("drop-target");
+    }
+  }
+
+  function zoneAt(event) {
+    return dragged && event.target.closest ? event.target.closest(".drop-zone") : null;
+  }
+
+  document.addEventListener("dragstart", (event) => {
+    const item = event.target.closest ? event.target.closest(".clustering-statement") : null;
+    if (!item) {
+      return;
+    }
+    dragged = item;
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", item.id);
+    item.classList.add("dragging");
   });
 
-  document.querySelectorAll(".drop-zone").forEach((zone) => {
-    zone.addEventListener("dragover", (event) => {
-      if (dragged) {
-        event.preventDefault();
-        zone.classList.add("drop-target");
-      }
-    });
-    zone.addEventListener("dragleave", () => zone.classList.remove("drop-target"));
-    zone.addEventListener("drop", (event) => {
+  document.addEventListener("dragend", () => {
+    if (dragged) {
+      dragged.classList.remove("dragging");
+    }
+    dragged = null;
+    mark(null);
+  });
+
+  document.addEventListener("dragover", (event) => {
+    const zone = zoneAt(event);
+    if (zone) {
       event.preventDefault();
-      zone.classList.remove("drop-target");
-      if (!dragged) {
-        return;
-      }
-      const form = dragged.querySelector(".move-form");
-      form.querySelector("select[name=category]").value = zone.dataset.category;
-      form.requestSubmit();
-    });
+      event.dataTransfer.dropEffect = "move";
+    }
+    mark(zone);
   });
+
+  document.addEventListener("drop", (event) => {
+    const zone = zoneAt(event);
+    mark(null);
+    if (!zone) {
+      return;
+    }
+    event.preventDefault();
+    if (dragged.closest(".drop-zone") === zone) {
+      return; // dropped where it already is
+    }
+    dragged.querySelector(".move-box").value = zone.dataset.number;
+    const button = dragged.querySelector("button[name=statement]");
+    button.form.requestSubmit(button);
+  });
+
+  // Hide: the controls of the page's one hide form go under the statement, ready for the reason.
+  const hideForm = document.getElementById("hide-form");
+  const hidePanel = document.getElementById("hide-panel");
+  const hideReason = document.getElementById("hide-reason");
+  let hideLink = null;
+
+  function hideClose() {
+    hidePanel.hidden = true;
+    if (hideLink) {
+      hideLink.focus();
+      hideLink = null;
+    }
+  }
+
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest ? event.target.closest(".hide-link") : null;
+    if (!link || !hideForm) {
+      return;
+    }
+    event.preventDefault();
+    const item = link.closest(".clustering-statement");
+    hideForm.elements.statement.value = item.id.replace("statement-", "");
+    const quote = document.getElementById("hide-quote"); // of a statement in ?hide=
+    if (quote) {
+      quote.remove();
+    }
+    item.appendChild(hidePanel);
+    hidePanel.classList.replace("mb-4", "mt-2");
+    hidePanel.hidden = false;
+    hideLink = link;
+    hideReason.focus();
+  });
+
+  if (hideForm) {
+    document.getElementById("hide-cancel").addEventListener("click", (event) => {
+      if (hideLink) {
+        event.preventDefault();
+        hideClose();
+      }
+    });
+    hideReason.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && hideLink) {
+        hideClose();
+      }
+    });
+  }
 })();

@@ -8,8 +8,15 @@ from playwright.sync_api import expect
 
 from responses.models import Category, Dot, Statement
 from sessions.models import PlenarySession
-from tests.e2e.conftest import PHONE
-from tests.factories import ProjectPhaseFactory, UserFactory
+from tests.e2e.conftest import AXE_JS, AXE_TAGS, DESKTOP, PHONE
+from tests.factories import (
+    CategoryFactory,
+    PlenarySessionFactory,
+    ProjectPhaseFactory,
+    StatementFactory,
+    UserFactory,
+    WorkshopFactory,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -100,26 +107,56 @@ def test_facilitator_runs_a_session_from_plan_to_revealed_tallies(
         page.get_by_label("Name of the new category").fill(name)
         page.get_by_role("button", name="Create category").click()
         expect(page.get_by_text(f"Category “{name}” created.")).to_be_visible()
-    plan = {
-        "Talk with residents where they already are": "1. Information dissemination",
-        "Cheaper than printed newsletters": "1. Information dissemination",
-        "Reach people during emergencies": "1. Information dissemination",
-        "Recruit younger staff": "2. Recruiting",
-        "Share training videos across offices": "3. Collaboration",
-    }
-    for text, category in plan.items():
-        item = page.locator(".clustering-statement", has_text=text)
-        item.get_by_role("combobox").select_option(label=category)
-        item.get_by_role("button", name="Move").click()
-        expect(page.get_by_text("1 statement(s) moved.")).to_be_visible()
-    # The last one by drag and drop.
+    # By keyboard alone: in each statement's number box, the category's number and Enter. After
+    # each move the next statement's box has the focus, so the facilitator just goes on typing.
+    plan = [
+        ("Talk with residents where they already are", "1. Information dissemination"),
+        ("Cheaper than printed newsletters", "1. Information dissemination"),
+        ("Recruit younger staff", "2. Recruiting"),
+        ("Share training videos across offices", "3. Collaboration"),
+        ("Reach people during emergencies", "1. Information dissemination"),
+    ]
+    page.locator(".clustering-statement", has_text=plan[0][0]).get_by_role(
+        "combobox", name=re.compile(r"^Move to no\.")
+    ).focus()
+    for text, category in plan:
+        box = page.locator(".clustering-statement", has_text=text).get_by_role("combobox")
+        expect(box).to_be_focused()
+        page.keyboard.type(category.split(".")[0])
+        page.keyboard.press("Enter")
+        expect(page.get_by_text(f"“{text}” moved to {category}.")).to_be_visible()
+    # A number that is no category: the statement stays, the reason (quoting the number) is
+    # beside its box, which has the focus to put it right.
+    box = page.locator(".clustering-statement", has_text="Faster answers between agencies")
+    box = box.get_by_role("combobox")
+    expect(box).to_be_focused()
+    page.keyboard.type("9")
+    page.keyboard.press("Enter")
+    expect(page.locator(".invalid-feedback")).to_have_text(
+        "There is no category 9 in this session."
+    )
+    expect(box).to_be_focused()
+    expect(box).to_have_value("")
+    assert Statement.objects.filter(category__isnull=True).count() == 1
+    # The last one by drag and drop, onto the category's card.
     page.wait_for_load_state("load")
     page.locator(".clustering-statement", has_text="Faster answers between agencies").drag_to(
         page.locator(f"#category-{Category.objects.get(name='Collaboration').pk}"),
         source_position={"x": 12, "y": 12},  # on the text, not on the form controls
     )
+    expect(
+        page.get_by_text("“Faster answers between agencies” moved to 3. Collaboration.")
+    ).to_be_visible()
     expect(page.get_by_text("Uncategorised (0)")).to_be_visible()
     assert not Statement.objects.filter(category__isnull=True).exists()
+    assert dict(Statement.objects.values_list("text", "category__reference_number")) == {
+        "Talk with residents where they already are": 1,
+        "Cheaper than printed newsletters": 1,
+        "Reach people during emergencies": 1,
+        "Recruit younger staff": 2,
+        "Share training videos across offices": 3,
+        "Faster answers between agencies": 3,
+    }
 
     # Open voting; the participant's page follows and dots go on.
     page.goto(values.workshop.get_absolute_url())
@@ -179,3 +216,83 @@ def test_two_facilitators_editing_one_note_keep_both_texts(transactional_db, ope
     texts = list(NoteRevision.objects.filter(session=session).values_list("text", flat=True))
     assert "Internal discussion: two questions. Dana: gaps in literature." in texts
     assert "Internal discussion: two questions. Sam: our expertise." in texts
+
+
+def test_hiding_and_a_refused_move_on_the_clustering_page(
+    transactional_db, browser, live_server, open_browser, html_checker
+):
+    """The states only a click or a refusal reaches pass the HTML and accessibility checks too."""
+    dana = UserFactory(username="dana", role="facilitator")
+    session = PlenarySessionFactory(
+        workshop=WorkshopFactory(facilitators=[dana]), position=1, phase="clustering"
+    )
+    CategoryFactory(session=session, reference_number=1, name="Resources")
+    CategoryFactory(session=session, reference_number=2, name="Security")
+    for text in ["Cheaper outreach", "Cheaper outreach (again)", "Who approves a post?"]:
+        StatementFactory(session=session, text=text)
+    clustering = f"/workshops/{session.workshop_id}/sessions/{session.pk}/clustering/"
+    desk = open_browser()
+    desk.login_as(dana)
+    page = desk.page
+    page.goto(clustering)
+
+    # Hide opens the reason box under the statement; Escape closes it, Enter hides.
+    again = page.locator(".clustering-statement", has_text="Cheaper outreach (again)")
+    again.get_by_role("link", name="Hide").click()
+    reason = again.get_by_label("Reason for hiding")
+    expect(reason).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(reason).to_be_hidden()
+    expect(again.get_by_role("link", name="Hide")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.type("Duplicate card")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Statement hidden. It is kept and can be restored.")).to_be_visible()
+    assert list(Statement.objects.filter(hidden=True).values_list("text", "hidden_reason")) == [
+        ("Cheaper outreach (again)", "Duplicate card")
+    ]
+    # The next statement's box has the focus.
+    expect(
+        page.locator(".clustering-statement", has_text="Who approves a post?").get_by_role(
+            "combobox"
+        )
+    ).to_be_focused()
+
+    # The same page in a context where axe may run (it is injected as a script, which the CSP
+    # refuses), in the two states a plain visit does not show.
+    for viewport in (PHONE, DESKTOP):
+        context = browser.new_context(
+            bypass_csp=True,
+            storage_state=desk.context.storage_state(),
+            viewport=viewport,
+            base_url=live_server.url,
+        )
+        try:
+            checked = context.new_page()
+            checked.goto(clustering)
+            box = checked.locator(".clustering-statement", has_text="Who approves").get_by_role(
+                "combobox"
+            )
+            box.fill("7")
+            box.press("Enter")
+            expect(checked.locator(".invalid-feedback")).to_have_text(
+                "There is no category 7 in this session."
+            )
+            assert html_checker.errors(checked.content()) == []
+            assert _axe_violations(checked) == []
+            checked.locator(".clustering-statement", has_text="Cheaper outreach").get_by_role(
+                "link", name="Hide"
+            ).click()
+            expect(checked.get_by_label("Reason for hiding")).to_be_visible()
+            assert _axe_violations(checked) == []
+        finally:
+            context.close()
+    assert Statement.objects.filter(category__isnull=False).count() == 0
+
+
+def _axe_violations(page) -> list[str]:
+    page.add_script_tag(content=AXE_JS.read_text())
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    return [f"{v['id']}: {v['help']}" for v in result["violations"]]

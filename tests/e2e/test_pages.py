@@ -85,6 +85,21 @@ PAGES: dict[str, Page] = {
     "workshop_sessions:session_clustering (empty, can present)": Page(
         "facilitator", lambda world: session_page("session_clustering", world["empty"])
     ),
+    # One category's editor open (with tick boxes for a split), and the hide form of a statement.
+    "workshop_sessions:session_clustering (editing a category)": Page(
+        "facilitator",
+        lambda world: (
+            session_page("session_clustering", world["clustering"])
+            + f"?edit={world['clustering'].categories.get(reference_number=1).pk}"
+        ),
+    ),
+    "workshop_sessions:session_clustering (hiding a statement)": Page(
+        "facilitator",
+        lambda world: (
+            session_page("session_clustering", world["clustering"])
+            + f"?hide={world['clustering'].statements.get(text='Nobody owns the account').pk}"
+        ),
+    ),
     "not found": Page("facilitator", lambda world: "/no-such-page/", status=404),
     # Staff's report pages.
     "reports:index": Page("staff", lambda world: reverse("reports:index")),
