@@ -60,8 +60,15 @@ def _attendance(w: WorkshopSummary, report: Report, name: str):
 
 def report_tables(report: Report) -> dict[str, Table]:
     """Every table of the report as rows, for the spreadsheet, CSV, JSON and Word exports."""
-    overlap = report.concerns_overlap
-    paper = _paper_header()
+    return {
+        **_workshop_tables(report),
+        **_state_tables(report),
+        **_local_tables(report),
+        **_appendix_tables(report),
+    }
+
+
+def _workshop_tables(report: Report) -> dict[str, Table]:
     return {
         "workshops": Table(
             _("Workshops"),
@@ -85,6 +92,12 @@ def report_tables(report: Report) -> dict[str, Table]:
                 for item in w.agenda
             ),
         ),
+    }  # fmt: skip
+
+
+def _state_tables(report: Report) -> dict[str, Table]:
+    paper = _paper_header()
+    return {
         "state_values": Table(
             _("State workshop: values sought"),
             (_("No."), _("Category"), _("Description"), _("Statements")),
@@ -104,6 +117,13 @@ def report_tables(report: Report) -> dict[str, Table]:
                 for line in report.state_concerns
             ),
         ),
+    }  # fmt: skip
+
+
+def _local_tables(report: Report) -> dict[str, Table]:
+    overlap = report.concerns_overlap
+    paper = _paper_header()
+    return {
         "local_benefits": Table(
             _("Local workshop: benefits ranked"),
             (_("Rank"), _("Category"), _("Votes"), paper),
@@ -134,6 +154,12 @@ def report_tables(report: Report) -> dict[str, Table]:
                 (_("Summary"), overlap.summary if overlap else ""),
             ),
         ),
+    }  # fmt: skip
+
+
+def _appendix_tables(report: Report) -> dict[str, Table]:
+    paper = _paper_header()
+    return {
         "appendix_a": Table(
             _("Appendix A: value statements"),
             (_("No."), _("Category"), _("Statement"), _("Use")),
