@@ -154,11 +154,13 @@ def run(env: dict) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def write_doc(results: dict) -> None:
+def write_doc(results: dict, *, load_average: tuple[float, float]) -> None:
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = [
         f"Measured {when} on {os.cpu_count()} cores, {platform.machine()}, Python "
-        f"{platform.python_version()} with `make bench` (`bench/records_import.py`).",
+        f"{platform.python_version()} with `make bench` (`bench/records_import.py`); the "
+        f"machine's load average was {load_average[0]} when the run started and "
+        f"{load_average[1]} when it ended (other work on the same cores slows every figure).",
         "",
         f"Workbook: {results['postgresql']['statements']:,} statements, "
         f"{results['postgresql']['dots']:,} dots, {results['postgresql']['paper_totals']} paper "
@@ -175,7 +177,8 @@ def write_doc(results: dict) -> None:
         )
     lines += [
         "",
-        "Check and import each read the whole workbook (openpyxl, read-only), convert every cell, "
+        "Check and import each read the whole workbook (its XML parsed by defusedxml, a row at "
+        "a time, within the limits of docs/records.md), convert every cell, "
         "resolve every reference with a fixed number of queries per sheet, and write with "
         "`bulk_create` in batches of 1,000; the check then rolls back. The same file again finds "
         "every record present and writes nothing.",
@@ -195,6 +198,8 @@ def write_doc(results: dict) -> None:
 def main() -> int:
     database = f"ctg_bench_records_{os.getpid()}"
     results = {}
+    # Other work on the same cores slows every figure; the doc says how busy they were.
+    load_at_start = round(os.getloadavg()[0], 1)
     subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", database], check=True)
     try:
         results["postgresql"] = run({"DATABASE_URL": f"{PG}/{database}"})
@@ -210,7 +215,7 @@ def main() -> int:
             print(f"{name}: unexpected counts", file=sys.stderr)
             return 1
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    write_doc(results)
+    write_doc(results, load_average=(load_at_start, round(os.getloadavg()[0], 1)))
     return 0
 
 

@@ -252,8 +252,8 @@ NOTIFICATIONS_SEND_ON_COMMIT = env.bool("NOTIFICATIONS_SEND_ON_COMMIT", default=
 RECORDS_IMPORT_MAX_BYTES = env.int("RECORDS_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 # What a file is read up to before it is refused (docs/records.md; the figures that chose them are
 # in docs/performance.md): what an .xlsx or .zip unpacks to (10,000 statements unpack to about
-# 3.4 MB), the rows below the headings in all sheets together (blank rows count: reading stops
-# there; 20,000 rows are checked in well under the 30 s a web request may take), and the
+# 3.9 MB), the rows below the headings in all sheets together (blank rows count: reading stops
+# there; a file at 20,000 rows is checked well within gunicorn's 30 s worker timeout), and the
 # characters in one cell (the longest text a record needs).
 RECORDS_IMPORT_MAX_UNPACKED_BYTES = env.int("RECORDS_IMPORT_MAX_UNPACKED_BYTES", default=20_000_000)
 RECORDS_IMPORT_MAX_ROWS = env.int("RECORDS_IMPORT_MAX_ROWS", default=20_000)

@@ -1,5 +1,7 @@
 from django import forms
 from django.conf import settings
+from django.utils.formats import number_format
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from reports.models import Publication, ReportNarrative
@@ -61,6 +63,19 @@ class RecordsUploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.zip,.csv"}),
         error_messages={"required": _("Choose a records file to upload.")},
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The limits are settings, so they are stated as they are when the page is shown.
+        self.fields["file"].help_text = format_lazy(
+            "{} {}",
+            self.fields["file"].help_text,
+            _("At most %(size)s MB and %(rows)s rows; split a larger file into parts.")
+            % {
+                "size": number_format(round(settings.RECORDS_IMPORT_MAX_BYTES / 1e6)),
+                "rows": number_format(settings.RECORDS_IMPORT_MAX_ROWS, force_grouping=True),
+            },
+        )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -25,8 +25,10 @@ from reports.models import ImportBatch
 from reports.records.exporting import records_export, records_template
 from reports.records.importing import ImportResult, records_import
 from reports.records.layout import SHEETS
+from reports.records.problems import PROBLEMS_KEPT
 from reports.views import staff_required
 from sessions.models import Workshop
+from sessions.text import strip_control_characters
 
 PROGRESS_SECONDS = 15 * 60
 # A checked file waiting for confirmation may hold personal data: it is dropped after a day.
@@ -66,7 +68,10 @@ def _records_page(request: HttpRequest, *, export_form=None, upload_form=None, s
             "export_form": export_form or RecordsExportForm(),
             "upload_form": upload_form or RecordsUploadForm(),
             "progress": uuid.uuid4(),
-            "batches": ImportBatch.objects.select_related("created_by")[:20],
+            # Only what the list shows: a batch's file and problems may run to megabytes.
+            "batches": ImportBatch.objects.select_related("created_by").only(
+                "filename", "status", "created_at", "created_by"
+            )[:20],
             "sheets": SHEETS,
         },
         status=status,
@@ -105,12 +110,8 @@ def _forget_unconfirmed() -> None:
 
 
 def _store(batch: ImportBatch, result: ImportResult) -> None:
-    batch.summary = {
-        "counts": result.counts,
-        "notices": result.notices,
-        "workshops": result.workshops,
-    }
-    batch.problems = [problem.as_dict() for problem in result.problems]
+    batch.summary = result.summary()
+    batch.problems = result.problem_dicts()
 
 
 @require_POST
@@ -130,7 +131,7 @@ def records_upload(request: HttpRequest) -> HttpResponse:
         progress=_reporter(request.POST.get("progress", "")),
     )
     batch = ImportBatch(
-        filename=upload.name[:255],
+        filename=strip_control_characters(upload.name)[:255],
         sha256=hashlib.sha256(content).hexdigest(),
         size_bytes=len(content),
         content=content if result.ok else None,
@@ -146,8 +147,13 @@ def records_upload(request: HttpRequest) -> HttpResponse:
 @never_cache
 @staff_required
 def records_batch(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_object_or_404(ImportBatch.objects.select_related("created_by"), pk=pk)
+    batch = get_object_or_404(
+        ImportBatch.objects.select_related("created_by").defer("content"), pk=pk
+    )
     counts = batch.summary.get("counts", {})
+    # Batches checked before problems were capped may hold many more than are kept now.
+    problems = batch.problems[:PROBLEMS_KEPT]
+    problem_count = len(batch.problems) + batch.summary.get("more_problems", 0)
     return render(
         request,
         "reports/records_batch.html",
@@ -165,7 +171,10 @@ def records_batch(request: HttpRequest, pk: int) -> HttpResponse:
             ).order_by("date", "title")
             if batch.status == ImportBatch.Status.IMPORTED
             else [],
-            "problems": batch.problems[:1000],
+            "problems": problems,
+            "problem_count": problem_count,
+            "more_problems": problem_count - len(problems),
+            "more_workshops": batch.summary.get("more_workshops", 0),
             "progress": uuid.uuid4(),
         },
     )

@@ -9,7 +9,7 @@ are, so importing the same file twice adds nothing the second time.
 import re
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
 from reports.models import ReportNarrative
-from reports.records.files import RawSheet, UnreadableFile, read_records_file, unescape_text
 from reports.records.layout import NARRATIVE_COLUMNS, SHEETS, SHEETS_BY_NAME, Column, Sheet
+from reports.records.problems import Problem, ProblemList, stored
+from reports.records.reading import RawSheet, UnreadableFile, read_records_file
 from responses.models import Category, Dot, PaperDotTally, Participant, Statement
 from responses.text import normalise_statement_text
 from sessions.models import (
@@ -36,54 +37,56 @@ from sessions.models import (
     Workshop,
     new_join_code,
 )
+from sessions.text import uncell_text
 
 # Statement keys for cards without one are derived from this namespace, so the same file gives
 # the same keys every time it is imported.
 STATEMENT_KEY_NAMESPACE = uuid.UUID("6f1d7f3e-5b0c-4c55-9a43-2f1c3c1b9e21")
 KEY_PATTERN = re.compile(r"^[-a-zA-Z0-9_]+$")
 BATCH = 1000
+# Values per ``IN (…)`` lookup: a file may name as many keys as it has rows, and a query may
+# carry at most 32,766 parameters on SQLite and 65,535 on PostgreSQL.
+CHUNK = 2000
+# Notes shown before confirming, and workshops named in the summary; the rest are counted.
+NOTICES_KEPT = 20
+WORKSHOPS_KEPT = 100
 
 Progress = Callable[[str, int, int], None]
 
 
-@dataclass(frozen=True)
-class Problem:
-    sheet: str
-    row: int | None
-    column: str
-    message: str
-    letter: str = ""
-
-    def place(self) -> str:
-        parts = [self.sheet] if self.sheet else []
-        if self.row is not None:
-            parts.append(_("row %(row)d") % {"row": self.row})
-        if self.column:
-            label = f"{self.letter} ({self.column})" if self.letter else self.column
-            parts.append(_("column %(column)s") % {"column": label})
-        return ", ".join(parts) or _("the file")
-
-    def as_dict(self) -> dict:
-        return {
-            "sheet": self.sheet,
-            "row": self.row,
-            "column": self.column,
-            "letter": self.letter,
-            "message": self.message,
-        }
-
-
 @dataclass
 class ImportResult:
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # the first, by place
+    more_problems: int = 0  # found but not kept
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
     written: bool = False
     workshops: list[str] = field(default_factory=list)  # the references the file names
+    rows_read: int = 0  # below the headings, in all sheets, blank ones too
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def problem_count(self) -> int:
+        return len(self.problems) + self.more_problems
+
+    def summary(self) -> dict:
+        """What is stored of the result besides its problems, bounded and cleaned as JSON."""
+        return stored(
+            {
+                "counts": self.counts,
+                "notices": self.notices,
+                "workshops": self.workshops[:WORKSHOPS_KEPT],
+                "more_workshops": max(0, len(self.workshops) - WORKSHOPS_KEPT),
+                "more_problems": self.more_problems,
+                "rows_read": self.rows_read,
+            }
+        )
+
+    def problem_dicts(self) -> list[dict]:
+        return [problem.as_dict() for problem in self.problems]
 
 
 @dataclass
@@ -100,15 +103,22 @@ class _Checker:
     """Collects problems while the rows are converted and their references resolved."""
 
     def __init__(self) -> None:
-        self.problems: list[Problem] = []
+        self.problems = ProblemList(order=[sheet.name for sheet in SHEETS])
 
     def add(self, row: Row | None, column: str, message: str, *, sheet: str = "") -> None:
         if row is None:
-            self.problems.append(Problem(sheet, None, column, message))
+            self.problems.add(Problem(sheet, None, column, message))
         else:
-            self.problems.append(
+            self.problems.add(
                 Problem(row.sheet.name, row.number, column, message, row.letters.get(column, ""))
             )
+
+
+def _in_chunks(queryset, lookup: str, values: Iterable) -> Iterator:
+    """``queryset.filter(<lookup>__in=values)``, a few thousand values per query."""
+    values = list(dict.fromkeys(values))
+    for start in range(0, len(values), CHUNK):
+        yield from queryset.filter(**{f"{lookup}__in": values[start : start + CHUNK]})
 
 
 # --- Reading cells -------------------------------------------------------------------------------
@@ -123,7 +133,7 @@ def _text(value: object) -> str:
         value = int(value)
     if isinstance(value, datetime | date | time):
         return value.isoformat()
-    return unescape_text(str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    return uncell_text(str(value)).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _parse(column: Column, value: object) -> object:
@@ -295,10 +305,10 @@ def _header_ok(sheet: Sheet, raw: RawSheet, check: _Checker) -> bool:
     for index, name in enumerate(raw.header):
         letter = get_column_letter(index + 1)
         if not name:
-            check.problems.append(Problem(sheet.name, 1, "", _("A column has no heading."), letter))
+            check.problems.add(Problem(sheet.name, 1, "", _("A column has no heading."), letter))
             ok = False
         elif name not in sheet.column_names:
-            check.problems.append(
+            check.problems.add(
                 Problem(
                     sheet.name,
                     1,
@@ -310,9 +320,7 @@ def _header_ok(sheet: Sheet, raw: RawSheet, check: _Checker) -> bool:
             )
             ok = False
         elif counts[name] > 1:
-            check.problems.append(
-                Problem(sheet.name, 1, name, _("The column appears twice."), letter)
-            )
+            check.problems.add(Problem(sheet.name, 1, name, _("The column appears twice."), letter))
             ok = False
     for column in sheet.columns:
         if column.required and column.name not in raw.header:
@@ -338,6 +346,18 @@ class _Plan:
         self.categories: dict[tuple[str, int, int], Row | Category] = {}
         self.usernames: set[str] = set()
         self.new_accounts: list[str] = []
+        self.more_notices = 0
+        # The scopes whose records already here have been loaded, so that a reference missing
+        # from the file and the site costs one lookup, not one query per row that names it.
+        self._loaded_sessions: set[str] = set()
+        self._loaded_participants: set[str] = set()
+        self._loaded_categories: set[tuple[str, int]] = set()
+
+    def _notice(self, text: str) -> None:
+        if len(self.notices) < NOTICES_KEPT:
+            self.notices.append(text)
+        else:
+            self.more_notices += 1
 
     # Each sheet in the order its records depend on one another.
     def resolve(self) -> None:
@@ -352,6 +372,10 @@ class _Plan:
         self._notes()
         self._users()
         self._compare_present()
+        if self.more_notices:
+            self.notices.append(
+                _("And %(count)d more notes like these.") % {"count": self.more_notices}
+            )
 
     def _compare_present(self) -> None:
         """Records already here are never changed: say where the file holds other values."""
@@ -394,13 +418,13 @@ class _Plan:
         if differing:
             shown = "; ".join(differing[:20])
             more = len(differing) - 20
-            self.notices.append(
+            self._notice(
                 _("Already here with other values, which an import never changes: %(rows)s.")
                 % {"rows": shown}
                 + (" " + _("And %(count)d more.") % {"count": more} if more > 0 else "")
             )
         if derived:
-            self.notices.append(
+            self._notice(
                 _(
                     "%(count)d statements without a key matched cards already here by their "
                     "text and were not imported again. To add a card with the same text as one "
@@ -418,10 +442,8 @@ class _Plan:
 
     def _phases(self) -> None:
         rows = [r for r in self.rows["phases"] if r.values["phase"]]
-        existing = {
-            p.slug: p
-            for p in ProjectPhase.objects.filter(slug__in=[r.values["phase"] for r in rows])
-        }
+        named = [r.values["phase"] for r in rows + self.rows["workshops"] if r.values["phase"]]
+        existing = {p.slug: p for p in _in_chunks(ProjectPhase.objects.all(), "slug", named)}
         self.phases.update(existing)
         seen: set = set()
         for row in rows:
@@ -437,24 +459,29 @@ class _Plan:
     def _phase(self, row: Row, slug: str | None, column: str) -> Row | ProjectPhase | None:
         if not slug:
             return None
-        if slug not in self.phases:
-            found = ProjectPhase.objects.filter(slug=slug).first()
-            if found is None:
-                self.check.add(
-                    row, column, _("No phase “%(ref)s” in the file or here.") % {"ref": slug}
-                )
-                return None
-            self.phases[slug] = found
+        if slug not in self.phases:  # every phase named in the file was looked up at once
+            self.check.add(
+                row, column, _("No phase “%(ref)s” in the file or here.") % {"ref": slug}
+            )
+            return None
         return self.phases[slug]
 
     def _workshops(self) -> None:
         rows = [r for r in self.rows["workshops"] if r.values["workshop"]]
+        named = (
+            r.values.get(column)
+            for sheet_rows in self.rows.values()
+            for r in sheet_rows
+            for column in ("workshop", "presented_from_workshop")
+        )
         existing = {
             w.reference: w
-            for w in Workshop.objects.select_related("phase").filter(
-                reference__in=[r.values["workshop"] for r in rows]
+            for w in _in_chunks(
+                Workshop.objects.select_related("phase"), "reference", filter(None, named)
             )
         }
+        # Those not in the workshops sheet are found here when another sheet names them.
+        self.workshops.update(existing)
         seen: set = set()
         for row in rows:
             ref = row.values["workshop"]
@@ -481,20 +508,28 @@ class _Plan:
     def _workshop(self, row: Row, ref: str | None, column: str = "workshop"):
         if not ref:
             return None
-        if ref not in self.workshops:
-            found = Workshop.objects.filter(reference=ref).first()
-            if found is None:
-                self.check.add(
-                    row, column, _("No workshop “%(ref)s” in the file or here.") % {"ref": ref}
-                )
-                return None
-            self.workshops[ref] = found
+        if ref not in self.workshops:  # every workshop named in the file was looked up at once
+            self.check.add(
+                row, column, _("No workshop “%(ref)s” in the file or here.") % {"ref": ref}
+            )
+            return None
         return self.workshops[ref]
 
-    def _existing_sessions(self, refs: set[str]) -> None:
-        """Load the sessions of the workshops already in the database, in one query."""
-        in_db = [w for ref, w in self.workshops.items() if ref in refs and isinstance(w, Workshop)]
-        for session in PlenarySession.objects.filter(workshop__in=in_db).select_related("workshop"):
+    def _in_db(self, refs: Iterable[str], loaded: set[str]) -> list[Workshop]:
+        """The workshops already here among ``refs`` not yet in ``loaded`` (now added to it)."""
+        refs = set(refs) - loaded
+        if not refs:
+            return []
+        loaded.update(refs)
+        return [w for ref in refs if isinstance(w := self.workshops.get(ref), Workshop)]
+
+    def _existing_sessions(self, refs: Iterable[str]) -> None:
+        """Load the sessions of the workshops already in the database, once per workshop."""
+        in_db = self._in_db(refs, self._loaded_sessions)
+        if not in_db:
+            return
+        queryset = PlenarySession.objects.select_related("workshop")
+        for session in _in_chunks(queryset, "workshop", in_db):
             self.sessions.setdefault((session.workshop.reference, session.position), session)
 
     def _sessions(self) -> None:
@@ -504,9 +539,11 @@ class _Plan:
         self._existing_sessions({r.values["workshop"] for r in rows})
         codes = [r.values["join_code"] for r in rows if r.values["join_code"]]
         taken = dict(
-            PlenarySession.objects.filter(join_code__in=codes)
-            .select_related("workshop")
-            .values_list("join_code", "workshop__reference")
+            _in_chunks(
+                PlenarySession.objects.values_list("join_code", "workshop__reference"),
+                "join_code",
+                codes,
+            )
         )
         seen: set = set()
         seen_codes: set = set()
@@ -524,7 +561,7 @@ class _Plan:
                     _("A join code is 4 to 12 letters and digits (no 0, O, 1, I)."),
                 )
             elif row.present is None and code and (code in taken or code in seen_codes):
-                self.notices.append(
+                self._notice(
                     _("Join code %(code)s is taken here; %(ref)s/%(position)d gets a new one.")
                     % {"code": code, "ref": key[0], "position": key[1]}
                 )
@@ -577,11 +614,12 @@ class _Plan:
                     self.check.add(row, "email", _("This is not an e-mail address."))
             self.participants[key] = row.present or row
 
-    def _existing_participants(self, refs: set[str]) -> None:
-        in_db = [w for ref, w in self.workshops.items() if ref in refs and isinstance(w, Workshop)]
-        for participant in Participant.objects.filter(workshop__in=in_db).select_related(
-            "workshop"
-        ):
+    def _existing_participants(self, refs: Iterable[str]) -> None:
+        in_db = self._in_db(refs, self._loaded_participants)
+        if not in_db:
+            return
+        queryset = Participant.objects.select_related("workshop")
+        for participant in _in_chunks(queryset, "workshop", in_db):
             self.participants.setdefault(
                 (participant.workshop.reference, participant.reference), participant
             )
@@ -602,15 +640,16 @@ class _Plan:
             )
         return found
 
-    def _existing_categories(self, session_keys: set[tuple[str, int]]) -> None:
-        in_db = [
-            s
-            for key, s in self.sessions.items()
-            if key in session_keys and isinstance(s, PlenarySession)
-        ]
-        for category in Category.objects.filter(session__in=in_db).select_related(
-            "session__workshop"
-        ):
+    def _existing_categories(self, session_keys: Iterable[tuple[str, int]]) -> None:
+        keys = set(session_keys) - self._loaded_categories
+        if not keys:
+            return
+        self._loaded_categories.update(keys)
+        in_db = [s for key in keys if isinstance(s := self.sessions.get(key), PlenarySession)]
+        if not in_db:
+            return
+        queryset = Category.objects.select_related("session__workshop")
+        for category in _in_chunks(queryset, "session", in_db):
             key = (
                 category.session.workshop.reference,
                 category.session.position,
@@ -710,7 +749,17 @@ class _Plan:
         return found
 
     def _in_session(self, rows: list[Row]) -> list[Row]:
-        """The rows whose session resolves; a problem is recorded for the others."""
+        """The rows whose session resolves; a problem is recorded for the others.
+
+        The sessions, participants and categories already here of every workshop the rows name
+        are loaded first, in a few queries, so that checking each row queries nothing.
+        """
+        refs = {r.values["workshop"] for r in rows if r.values["workshop"]}
+        self._existing_sessions(refs)
+        self._existing_participants(refs)
+        self._existing_categories(
+            (r.values["workshop"], r.values["session"]) for r in rows if r.values["session"]
+        )
         kept = []
         for row in rows:
             if not row.values["workshop"] or not row.values["session"]:
@@ -744,9 +793,11 @@ class _Plan:
                 v["key"] = uuid.uuid5(STATEMENT_KEY_NAMESPACE, name)
         existing = {
             s.idempotency_key: s
-            for s in Statement.objects.filter(
-                idempotency_key__in=[r.values["key"] for r in rows]
-            ).select_related("session__workshop")
+            for s in _in_chunks(
+                Statement.objects.select_related("session__workshop"),
+                "idempotency_key",
+                (r.values["key"] for r in rows),
+            )
         }
         seen: set = set()
         for row in rows:
@@ -783,12 +834,14 @@ class _Plan:
             v = row.values
             self._category(row, v["workshop"], v["session"], v["category"])
             self._participant(row, v["workshop"], v["participant"])
-        in_db = Dot.objects.filter(category__in=self._db_categories(rows))
+        in_db = _in_chunks(Dot.objects.all(), "category", self._db_categories(rows))
         existing = {(d.category_id, d.participant_id): d for d in in_db}
         used: Counter = Counter()
-        for participant_id, session_id, count in Dot.objects.filter(
-            participant__in=[p for p in self.participants.values() if isinstance(p, Participant)]
-        ).values_list("participant_id", "session_id", "count"):
+        for participant_id, session_id, count in _in_chunks(
+            Dot.objects.values_list("participant_id", "session_id", "count"),
+            "participant",
+            (p for p in self.participants.values() if isinstance(p, Participant)),
+        ):
             used[(participant_id, session_id)] += count
         seen: set = set()
         for row in rows:
@@ -832,7 +885,7 @@ class _Plan:
             self._category(row, v["workshop"], v["session"], v["category"])
         existing = {
             t.category_id: t
-            for t in PaperDotTally.objects.filter(category__in=self._db_categories(rows))
+            for t in _in_chunks(PaperDotTally.objects.all(), "category", self._db_categories(rows))
         }
         seen: set = set()
         for row in rows:
@@ -849,8 +902,10 @@ class _Plan:
         sessions = [self.sessions[(r.values["workshop"], r.values["session"])] for r in rows]
         existing = {
             (n.session_id, n.number): n
-            for n in NoteRevision.objects.filter(
-                session__in=[s for s in sessions if isinstance(s, PlenarySession)]
+            for n in _in_chunks(
+                NoteRevision.objects.all(),
+                "session",
+                (s for s in sessions if isinstance(s, PlenarySession)),
             )
         }
         seen: set = set()
@@ -871,15 +926,18 @@ class _Plan:
         user_model = get_user_model()
         field = user_model.USERNAME_FIELD
         known = set(
-            user_model.objects.filter(**{f"{field}__in": self.usernames}).values_list(
-                field, flat=True
-            )
+            _in_chunks(user_model.objects.values_list(field, flat=True), field, self.usernames)
         )
         self.new_accounts = sorted(self.usernames - known)
         if self.new_accounts:
-            self.notices.append(
+            names = ", ".join(self.new_accounts[:WORKSHOPS_KEPT])
+            if len(self.new_accounts) > WORKSHOPS_KEPT:
+                names += " " + _("and %(count)d more") % {
+                    "count": len(self.new_accounts) - WORKSHOPS_KEPT
+                }
+            self._notice(
                 _("Accounts not found here are made inactive, without a password: %(names)s.")
-                % {"names": ", ".join(self.new_accounts)}
+                % {"names": names}
             )
 
 
@@ -1048,7 +1106,7 @@ class _Writer:
         field = user_model.USERNAME_FIELD
         users = {
             getattr(u, field): u
-            for u in user_model.objects.filter(**{f"{field}__in": self.plan.usernames})
+            for u in _in_chunks(user_model.objects.all(), field, self.plan.usernames)
         }
         links = [
             Workshop.facilitators.through(workshop=r.record, user=users[name])
@@ -1278,7 +1336,9 @@ def records_import(
         raw = read_records_file(name=name, content=content)
     except UnreadableFile as error:
         result.problems.append(Problem("", None, "", error.message))
+        result.rows_read = error.rows_read
         return result
+    result.rows_read = sum(sheet.rows_read for sheet in raw)
     check = _Checker()
     rows = _rows(raw, check)
     report("checking", 0, 0)
@@ -1289,11 +1349,8 @@ def records_import(
     result.workshops = sorted(
         {r.values["workshop"] for sheet in rows.values() for r in sheet if r.values.get("workshop")}
     )
-    order = [sheet.name for sheet in SHEETS]
-    result.problems = sorted(
-        check.problems,
-        key=lambda p: (order.index(p.sheet) if p.sheet in order else -1, p.row or 0),
-    )
+    result.problems = check.problems.kept()
+    result.more_problems = check.problems.total - len(result.problems)
     if result.problems:
         return result
     try:

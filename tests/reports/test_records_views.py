@@ -1,12 +1,16 @@
 """The records pages: download, upload with a checked preview, confirm or discard."""
 
 import datetime as dt
+import importlib
 import io
 import zipfile
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -181,3 +185,79 @@ def test_template_downloads(staff_client):
 
     assert xlsx["Content-Disposition"] == 'attachment; filename="records-template.xlsx"'
     assert missing.status_code == 404
+
+
+def _old_batch(user, problems: int) -> ImportBatch:
+    problem = {"sheet": "statements", "row": 2, "column": "workshop", "letter": "A",
+               "message": "No workshop “w-none” in the file or here."}  # fmt: skip
+    return ImportBatch.objects.create(
+        filename="big.xlsx",
+        sha256="0" * 64,
+        size_bytes=613_000,
+        content=b"x" * 100_000,
+        status=ImportBatch.Status.INVALID,
+        problems=[problem] * problems,
+        created_by=user,
+    )
+
+
+@pytest.mark.parametrize("batches", [1, 3])
+def test_the_records_page_loads_no_batchs_problems_or_file(staff_client, staff_user, batches):
+    # One batch that had stored 880,000 problems made every load of this page take 5.2 s.
+    for _ in range(batches):
+        _old_batch(staff_user, 20_000)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = staff_client.get(reverse("reports:records"))
+
+    listing = [q["sql"] for q in queries if 'FROM "reports_importbatch"' in q["sql"]]
+    assert response.status_code == 200
+    assert len(listing) == 1
+    assert '"problems"' not in listing[0] and '"content"' not in listing[0]
+    assert '"summary"' not in listing[0]
+    assert len(queries) == 5
+    assert response.content.decode().count("big.xlsx") == batches
+
+
+def test_a_batch_whose_uploader_is_gone_is_listed_with_a_dash(staff_client, staff_user):
+    batch = _old_batch(None, 1)
+
+    page = staff_client.get(reverse("reports:records")).content.decode()
+
+    assert f'<a href="{reverse("reports:records_batch", args=[batch.pk])}">big.xlsx</a>' in page
+    assert "<td>—</td>" in page
+
+
+def test_an_old_batch_shows_its_first_problems_and_counts_the_rest(staff_client, staff_user):
+    # Batches checked before problems were capped kept them all.
+    batch = _old_batch(staff_user, 1_000)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = staff_client.get(reverse("reports:records_batch", args=[batch.pk])).content
+    page = page.decode()
+
+    assert "1000 problems: nothing was imported" in page
+    assert page.count("No workshop “w-none” in the file or here.") == 200
+    assert "The first 200 are listed, and 800 more problems were found." in page
+    assert all('"content"' not in q["sql"] for q in queries)
+
+
+def test_the_upload_form_states_the_limits(staff_client, settings):
+    settings.RECORDS_IMPORT_MAX_BYTES = 20_000_000
+    settings.RECORDS_IMPORT_MAX_ROWS = 12_000
+
+    page = staff_client.get(reverse("reports:records")).content.decode()
+
+    assert "At most 20 MB and 12,000 rows; split a larger file into parts." in page
+
+
+def test_the_migration_keeps_an_old_batchs_first_200_problems_and_counts_the_rest(staff_user):
+    cap = importlib.import_module("reports.migrations.0005_importbatch_problems_capped")
+    big, small = _old_batch(staff_user, 1_000), _old_batch(staff_user, 3)
+
+    cap.cap_problems(django_apps, None)
+
+    big.refresh_from_db()
+    small.refresh_from_db()
+    assert (len(big.problems), big.summary) == (200, {"more_problems": 800})
+    assert (len(small.problems), small.summary) == (3, {})

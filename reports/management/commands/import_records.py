@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from reports.records.importing import records_import
@@ -22,6 +23,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, dry_run: bool, **options) -> None:
         try:
+            size = file.stat().st_size
+            # The same limit as an upload: the file is read whole, then bounded as it is parsed.
+            if size > settings.RECORDS_IMPORT_MAX_BYTES:
+                raise CommandError(
+                    f"{file} is {size / 1e6:.1f} MB; at most "
+                    f"{settings.RECORDS_IMPORT_MAX_BYTES / 1e6:.0f} MB can be imported at once "
+                    "(RECORDS_IMPORT_MAX_BYTES); split it into parts."
+                )
             content = file.read_bytes()
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
@@ -51,7 +60,9 @@ class Command(BaseCommand):
         if result.problems:
             for problem in result.problems:
                 self.stderr.write(f"{problem.place()}: {problem.message}")
-            count = len(result.problems)
+            if result.more_problems:
+                self.stderr.write(f"… and {result.more_problems:,} more, not listed.")
+            count = result.problem_count
             noun = "problem" if count == 1 else "problems"
             raise CommandError(f"{count:,} {noun} found; nothing was imported.")
         if dry_run:
