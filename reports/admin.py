@@ -46,6 +46,10 @@ class PublicationAdmin(_RecordAdmin):
     list_select_related = ["phase", "published_by"]
     exclude = ["body_html", "pdf", "docx", "token"]
 
+    def get_queryset(self, request):
+        # The list never loads the stored page, PDF and Word file.
+        return super().get_queryset(request).defer("body_html", "pdf", "docx")
+
 
 @admin.register(Notification)
 class NotificationAdmin(_RecordAdmin):
@@ -60,3 +64,10 @@ class ImportBatchAdmin(_RecordAdmin):
     list_filter = ["status"]
     list_select_related = ["created_by"]
     exclude = ["content"]
+
+    def get_queryset(self, request):
+        # The list never loads an earlier upload's file or its (capped) problems.
+        queryset = super().get_queryset(request)
+        if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
+            queryset = queryset.defer("content", "problems", "summary")
+        return queryset
