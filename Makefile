@@ -12,9 +12,9 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run     set up everything and serve the sample data on http://$(HOST):$(PORT)"
 	@echo "make test    run the whole test suite (browser tests need Chromium, Java and npm)"
-	@echo "make lint    ruff check and format check, missing migrations"
+	@echo "make lint    ruff check and format check, import layers, missing migrations"
 	@echo "make format  format the code with ruff"
-	@echo "make lock    re-resolve requirements*.txt from pyproject.toml (UPGRADE=package to move one; docs/testing.md)"
+	@echo "make lock    re-resolve requirements*.txt from pyproject.toml (UPGRADE=package or UPGRADE=all; docs/testing.md)"
 	@echo "make vendor  re-pin the front-end assets in static/vendor/ from the npm registry"
 	@echo "make bench   the participant burst, the report over a large archive, a 10,000-statement import (docs/performance.md)"
 	@echo "make backup  back up the database into backups/ (OUTPUT=file to choose; docs/deployment.md)"
@@ -63,10 +63,12 @@ test: $(VENV)/.installed node_modules/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	SECRET_KEY=lint-only $(BIN)/python manage.py makemigrations --check --dry-run
 
 LOCK_FLAGS = --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
-	--no-emit-find-links $(if $(UPGRADE),--upgrade-package $(UPGRADE))
+	--no-emit-find-links \
+	$(if $(filter all,$(UPGRADE)),--upgrade,$(if $(UPGRADE),--upgrade-package $(UPGRADE)))
 
 lock: $(VENV)/.installed
 	$(BIN)/pip-compile $(LOCK_FLAGS) -o requirements.txt pyproject.toml
@@ -114,6 +116,7 @@ bench: $(VENV)/.installed $(BENCH_VENV)/.installed
 	$(BIN)/python bench/records_import.py || status=1; \
 	$(BIN)/python bench/records_hostile.py || status=1; \
 	$(BIN)/python bench/published_page.py || status=1; \
+	$(BIN)/python bench/clustering_page.py || status=1; \
 	exit $$status
 
 clean:

@@ -101,7 +101,7 @@ P95_TARGET_MS = 300.0
 OUTAGE_FAILURE_TARGET_S = 5.0  # every failure during the outage answers within this
 RECOVERY_TARGET_S = 5.0  # the first 2xx after PostgreSQL is back comes within this
 
-PHASE_IN_PAGE = re.compile(r"status/\?phase=(\w+)&amp;revealed=([01])")
+PHASE_IN_PAGE = re.compile(r"status/\?phase=(\w+)&amp;revealed=([01])&amp;k=(\w+)")
 # In both of DatabaseUnavailableMiddleware's answers: templates/503.html and the card's JSON.
 UNAVAILABLE_TEXT = "cannot reach its database"
 BOARD_FEED = re.compile(r'id="board-feed"\s+data-hx-get="([^"]+)"')
@@ -601,6 +601,7 @@ class Participant:
             timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT),
         )
         self.phase = ""
+        self.status_key = ""  # the page's key for its status polls
         self.voting = asyncio.Event()
 
     def cookie(self, name: str) -> str:
@@ -626,6 +627,7 @@ class Participant:
         if ok:
             found = PHASE_IN_PAGE.search(answer.text)
             self.phase = found.group(1) if found else ""
+            self.status_key = found.group(3) if found else ""
             if self.phase == "voting" and not self.voting.is_set():
                 self.burst.saw_voting += 1
                 self.voting.set()
@@ -659,7 +661,7 @@ class Participant:
                 f"status ({self.burst.stage})",
                 "GET",
                 url,
-                params={"phase": self.phase, "revealed": "0"},
+                params={"phase": self.phase, "revealed": "0", "k": self.status_key},
             )
             if answer is not None and answer.headers.get("HX-Refresh") == "true":
                 await self.load_page()

@@ -43,9 +43,9 @@ def inner() -> None:
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
+    from ctg_workshops.demo import SAMPLE_PHASE_SLUG, sample_data_load
     from reports.publishing import report_publish
     from sessions.models import ProjectPhase
-    from sessions.sample_data import SAMPLE_PHASE_SLUG, sample_data_load
 
     sample_data_load(with_demo_accounts=False)
     staff = get_user_model().objects.create(username="bench-staff")

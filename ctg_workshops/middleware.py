@@ -83,6 +83,8 @@ class ContentSecurityPolicyMiddleware:
 class InputMiddleware:
     """Text as it enters the site, treated once for every view, form and lookup.
 
+    - A request whose Content-Length is over ``REQUEST_MAX_BYTES`` (or a view's own
+      ``max_body_bytes``) answers 413 before its body is read.
     - Query strings and form fields lose their control characters (``sessions.text``): no
       keyboard types them, PostgreSQL cannot store a NUL (and refuses a query that holds one),
       and some hide text or uncover a formula in a spreadsheet later.
@@ -103,20 +105,9 @@ class InputMiddleware:
             request.path_info
         ):
             raise Http404
-        for name in ("GET", "POST"):
-            data = getattr(request, name)
-            if any(
-                has_control_characters(key) or any(has_control_characters(v) for v in values)
-                for key, values in data.lists()
-            ):
-                cleaned = QueryDict(mutable=True)
-                for key, values in data.lists():
-                    cleaned.setlist(
-                        strip_control_characters(key),
-                        [strip_control_characters(v) for v in values],
-                    )
-                cleaned._mutable = False
-                setattr(request, name, cleaned)
+        if _content_length(request) > settings.REQUEST_MAX_BYTES:
+            return _too_large()
+        request.GET = _cleaned(request.GET)
         cookies = request.COOKIES
         if any(
             len(value) > self.MAX_COOKIE_LENGTH or has_control_characters(key + value)
@@ -128,6 +119,45 @@ class InputMiddleware:
                 if len(value) <= self.MAX_COOKIE_LENGTH and not has_control_characters(key + value)
             }
         return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        # Here, not in __call__, so that a body is only read for a page that exists, and after
+        # a view's own smaller limit (``max_body_bytes``, e.g. the CSP reports) is checked.
+        limit = getattr(view_func, "max_body_bytes", None)
+        if limit is not None and _content_length(request) > limit:
+            return _too_large()
+        if request.method == "POST":
+            request.POST = _cleaned(request.POST)
+        return None
+
+
+def _content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0  # Django then reads no body at all
+
+
+def _too_large() -> HttpResponse:
+    return HttpResponse(
+        _("The request is too large."), status=413, content_type="text/plain; charset=utf-8"
+    )
+
+
+def _cleaned(data: QueryDict) -> QueryDict:
+    """``data`` without control characters in its keys and values (itself if it has none)."""
+    if not any(
+        has_control_characters(key) or any(has_control_characters(v) for v in values)
+        for key, values in data.lists()
+    ):
+        return data
+    cleaned = QueryDict(mutable=True)
+    for key, values in data.lists():
+        cleaned.setlist(
+            strip_control_characters(key), [strip_control_characters(v) for v in values]
+        )
+    cleaned._mutable = False
+    return cleaned
 
 
 class DatabaseUnavailableMiddleware:

@@ -209,13 +209,15 @@ if BEHIND_PROXY:
 # --- Participation ----------------------------------------------------------------------------
 # Rate limits on participants' writes (cards, edits, dots), per participant and per session.
 PARTICIPANT_WRITES_PER_MINUTE = env.int("PARTICIPANT_WRITES_PER_MINUTE", default=30)
-SESSION_WRITES_PER_MINUTE = env.int("SESSION_WRITES_PER_MINUTE", default=3000)
+SESSION_WRITES_PER_MINUTE = env.int("SESSION_WRITES_PER_MINUTE", default=6000)
 # The most cards one participant holds in a session (Phase I: about three each).
 STATEMENTS_PER_PARTICIPANT = env.int("STATEMENTS_PER_PARTICIPANT", default=20)
 # Backstops per network address, which a new cookie does not reset. A whole room usually shares
-# one address, so each is set well above what a room of 300 sends (docs/security.md): joins
-# (three rooms of 300 an hour), new cards a minute, and wrong join codes a minute (guessing).
-ADDRESS_JOINS_PER_HOUR = env.int("ADDRESS_JOINS_PER_HOUR", default=900)
+# one address, so each is set above what a room of 300 sends (docs/security.md): joins (two
+# rooms of 300 in ten minutes), writes and new cards a minute (below the session's, so one
+# machine cannot spend a whole room's budget), and wrong join codes a minute (guessing).
+ADDRESS_JOINS_PER_10_MINUTES = env.int("ADDRESS_JOINS_PER_10_MINUTES", default=600)
+ADDRESS_WRITES_PER_MINUTE = env.int("ADDRESS_WRITES_PER_MINUTE", default=2400)
 ADDRESS_CARDS_PER_MINUTE = env.int("ADDRESS_CARDS_PER_MINUTE", default=1200)
 ADDRESS_CODE_MISSES_PER_MINUTE = env.int("ADDRESS_CODE_MISSES_PER_MINUTE", default=60)
 PARTICIPANT_COOKIE_NAME = "ctg_participant"
@@ -250,6 +252,10 @@ NOTIFICATIONS_SEND_ON_COMMIT = env.bool("NOTIFICATIONS_SEND_ON_COMMIT", default=
 # The largest records file staff may upload (docs/records.md). 10,000 statements in .xlsx are
 # under 1 MB, so 50 MB leaves ample room while keeping a mistaken upload from filling memory.
 RECORDS_IMPORT_MAX_BYTES = env.int("RECORDS_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# Any request body larger than this is refused (413) before it is read: the largest upload
+# (a records file) and its form fields. Set the proxy's own limit (nginx client_max_body_size) to
+# the same.
+REQUEST_MAX_BYTES = RECORDS_IMPORT_MAX_BYTES + 1024 * 1024
 # What a file is read up to before it is refused (docs/records.md; the figures that chose them are
 # in docs/performance.md): what an .xlsx or .zip unpacks to (10,000 statements unpack to about
 # 3.9 MB), the rows below the headings in all sheets together (blank rows count: reading stops

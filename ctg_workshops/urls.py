@@ -15,6 +15,8 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("workshops/", include("sessions.urls")),
+    # Responses' pages for facilitators, under the same workshop and session paths.
+    path("workshops/", include("responses.facilitator_urls")),
     path("reports/", include("reports.urls")),
     path("notifications/", include("reports.notification_urls")),
     path("published/", include("reports.published_urls")),

@@ -15,8 +15,8 @@ from reports.notifications import (
     phase_notification_counts,
     phase_notifications,
 )
-from reports.views import staff_required
 from responses.models import Participant
+from sessions.access import staff_required
 from sessions.models import ProjectPhase
 
 

@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 
 from reports.models import Notification, Publication
 from responses.models import Participant
+from responses.privacy import export_time
 from sessions.models import ProjectPhase, Workshop
 
 logger = logging.getLogger(__name__)
@@ -416,3 +417,33 @@ def phase_notification_counts(*, phase: ProjectPhase) -> dict[str, int]:
         .values_list("status", "n")
     )
     return {status: found.get(status, 0) for status in Status.values}
+
+
+# --- A participant's personal data (registered with responses.privacy in ReportsConfig.ready())
+
+
+def participant_notifications_data(participant: Participant) -> list[dict]:
+    """The messages telling a participant that a report was published: to which address, and
+    when; their part of the participant's data export."""
+    return [
+        {
+            "report": n.publication.title,
+            "email": n.email,
+            "status": n.status,
+            "attempts": n.attempts,
+            "queued_at": export_time(n.created_at),
+            "sent_at": export_time(n.sent_at),
+        }
+        for n in Notification.objects.filter(participant=participant)
+        .select_related("publication")
+        .order_by("created_at", "pk")
+    ]
+
+
+def participant_notifications_erase(participant: Participant) -> None:
+    """Erasing a participant: the address goes, what was sent when stays; nothing waiting is
+    sent. Run inside ``participant_erase``'s transaction."""
+    Notification.objects.filter(participant=participant, status=Status.PENDING).update(
+        status=Status.CANCELLED
+    )
+    Notification.objects.filter(participant=participant).exclude(email="").update(email="")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from reports.exports import ExportUnavailable, export_docx, export_pdf, report_charts
@@ -151,6 +152,16 @@ def publication_live_for_phase(*, phase: ProjectPhase) -> Publication | None:
         .select_related("published_by")
         .first()
     )
+
+
+def publication_path_for_phase(*, phase_id: int, public_only: bool) -> str | None:
+    """The path of a phase's live published report, for a closed session's page (registered
+    with responses in ReportsConfig.ready()); only a public one if ``public_only``. One query."""
+    live = Publication.objects.filter(phase_id=phase_id, withdrawn_at__isnull=True)
+    if public_only:
+        live = live.filter(visibility=Publication.Visibility.PUBLIC)
+    token = live.values_list("token", flat=True).first()
+    return reverse("published:report", args=[token]) if token else None
 
 
 def publications_public() -> QuerySet[Publication]:

@@ -31,7 +31,7 @@ from reports.publishing import (
     report_publish,
     report_withdraw,
 )
-from reports.views import staff_required
+from sessions.access import staff_required
 from sessions.models import ProjectPhase
 
 # --- Staff ------------------------------------------------------------------------------------

@@ -1,10 +1,7 @@
 """Staff's report pages: the report built from the records, its narrative, its exports, and
 the records behind each count."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,19 +23,8 @@ from reports.selectors import (
     workshop_withheld_below,
 )
 from responses.models import Category, Dot, PaperDotTally, Participant, Statement
+from sessions.access import staff_required
 from sessions.models import ProjectPhase, Workshop
-from sessions.roles import user_is_staff_member
-
-
-def staff_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not user_is_staff_member(request.user):
-            return render(request, "403.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @require_GET

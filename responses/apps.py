@@ -9,3 +9,9 @@ class ResponsesConfig(AppConfig):
     name = "responses"
     verbose_name = _("Participants and responses")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The history belongs to sessions, below this app: tell it how to show our records.
+        from responses.history import history_describe
+
+        history_describe()

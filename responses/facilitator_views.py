@@ -1,8 +1,8 @@
 """The facilitator's work on statements: paper cards, clustering, moderation.
 
-URLs live under a workshop's session (sessions/urls.py); access is checked by ``session_view``.
-Every form posts and redirects back, so all of it works by keyboard and without JavaScript;
-static/js/clustering.js adds drag and drop on top of the same forms.
+URLs live under a workshop's session (responses/facilitator_urls.py); access is checked by
+``session_view``. Every form posts and redirects back, so all of it works by keyboard and
+without JavaScript; static/js/clustering.js adds drag and drop on top of the same forms.
 """
 
 import uuid
@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from responses import services
+from responses import facilitation
+from responses.facilitation import FacilitationRefused
 from responses.forms import (
     MOVE_GROUP_SIZE,
     CategoryMergeForm,
@@ -28,10 +29,11 @@ from responses.forms import (
     StatementsMoveForm,
 )
 from responses.models import Category, PaperDotTally, Statement
-from responses.services import FacilitationRefused, ParticipationRefused
+from responses.selectors import clustering_for
+from responses.services import ParticipationRefused
+from sessions.access import session_view
 from sessions.models import PlenarySession
-from sessions.selectors import clustering_for, session_for
-from sessions.views import session_view
+from sessions.selectors import session_for
 
 
 class CardForm(forms.Form):
@@ -62,7 +64,7 @@ def _clustering_url(session: PlenarySession, anchor: str = "", **query: int) -> 
     ``autofocus`` and the URL has no ``#anchor``: a browser focuses nothing while it shows an
     anchor, and focusing the box scrolls it into view anyway.
     """
-    url = reverse("workshop_sessions:session_clustering", args=[session.workshop_id, session.pk])
+    url = reverse("facilitation:session_clustering", args=[session.workshop_id, session.pk])
     if query:
         url = f"{url}?{urlencode(query)}"
     return f"{url}#{anchor}" if anchor else url
@@ -84,7 +86,7 @@ def session_cards(request: HttpRequest, session: PlenarySession) -> HttpResponse
     if request.method == "POST" and form.is_valid():
         text, use = split_use_mark(form.cleaned_data["text"])
         try:
-            submission = services.card_enter(
+            submission = facilitation.card_enter(
                 session=session,
                 actor=request.user,
                 text=text,
@@ -106,7 +108,7 @@ def session_cards(request: HttpRequest, session: PlenarySession) -> HttpResponse
                     status=201 if submission.created else 200,
                 )
             messages.success(request, _("Card saved. Type the next one."))
-            return redirect("workshop_sessions:session_cards", session.workshop_id, session.pk)
+            return redirect("facilitation:session_cards", session.workshop_id, session.pk)
     if form.errors and "application/json" in request.headers.get("Accept", ""):
         errors = " ".join(error for errors in form.errors.values() for error in errors)
         return JsonResponse({"status": "refused", "error": errors}, status=400)
@@ -271,7 +273,7 @@ def _refused_url(request: HttpRequest, session: PlenarySession, reopen: str) -> 
 
 @_clustering_action
 def category_create(request, session):
-    category = services.category_create(
+    category = facilitation.category_create(
         session=session,
         actor=request.user,
         name=request.POST.get("name", ""),
@@ -289,7 +291,7 @@ def category_update(request, session):
     number = _optional_id(request.POST.get("reference_number"))
     if category is None or number is None:
         raise FacilitationRefused(_("Give the category a reference number."), code="number")
-    category = services.category_update(
+    category = facilitation.category_update(
         category=category,
         actor=request.user,
         reference_number=number,
@@ -304,7 +306,7 @@ def category_update(request, session):
 
 @_clustering_action
 def categories_renumber(request, session):
-    services.categories_renumber(session=session, actor=request.user)
+    facilitation.categories_renumber(session=session, actor=request.user)
     return _("Categories renumbered from 1."), _clustering_url(session)
 
 
@@ -377,7 +379,7 @@ def statements_move(request: HttpRequest, session: PlenarySession) -> HttpRespon
         )
         back = _after_in_list(session, last, list(moves)) if last else back
         try:
-            moved = services.statements_sort(
+            moved = facilitation.statements_sort(
                 session=session,
                 actor=request.user,
                 moves={pk: None if c is None else c.pk for pk, c in moves.items()},
@@ -414,7 +416,7 @@ def category_merge(request: HttpRequest, session: PlenarySession) -> HttpRespons
     source = session.categories.filter(pk=_optional_id(request.POST.get("category"))).first()
     if form.is_valid() and source is not None:
         try:
-            target = services.category_merge(
+            target = facilitation.category_merge(
                 session=session,
                 actor=request.user,
                 source_id=source.pk,
@@ -441,7 +443,7 @@ def category_merge(request: HttpRequest, session: PlenarySession) -> HttpRespons
 
 @_clustering_action(reopen="edit")
 def category_split(request, session):
-    new = services.category_split(
+    new = facilitation.category_split(
         session=session,
         actor=request.user,
         category_id=_optional_id(request.POST.get("category")) or 0,
@@ -456,7 +458,7 @@ def category_split(request, session):
 
 @_clustering_action(reopen="edit")
 def category_delete(request, session):
-    services.category_delete(
+    facilitation.category_delete(
         session=session,
         actor=request.user,
         category_id=_optional_id(request.POST.get("category")) or 0,
@@ -478,7 +480,7 @@ def categories_present(request, session):
         )
     except PlenarySession.DoesNotExist:
         raise FacilitationRefused(_("Choose a session's list to present."), code="source") from None
-    created = services.categories_present(session=session, actor=request.user, source=source)
+    created = facilitation.categories_present(session=session, actor=request.user, source=source)
     return (
         _("%(count)d categories presented from “%(title)s”.")
         % {"count": len(created), "title": source.title},
@@ -490,7 +492,7 @@ def categories_present(request, session):
 def statement_hide(request, session):
     statement = _statement(session, request)
     after = _after_in_list(session, statement, [statement.pk])
-    services.statement_hide(
+    facilitation.statement_hide(
         statement=statement, actor=request.user, reason=request.POST.get("reason", "")
     )
     return _("Statement hidden. It is kept and can be restored."), after
@@ -499,7 +501,7 @@ def statement_hide(request, session):
 @_clustering_action
 def statement_restore(request, session):
     statement = _statement(session, request)
-    services.statement_restore(statement=statement, actor=request.user)
+    facilitation.statement_restore(statement=statement, actor=request.user)
     return _("Statement restored."), _clustering_url(session, "uncategorised")
 
 
@@ -522,7 +524,7 @@ def paper_dots_save(request: HttpRequest, session: PlenarySession) -> HttpRespon
     form = PaperDotsForm(request.POST, categories=categories)
     if form.is_valid():
         try:
-            changed = services.paper_dots_record(
+            changed = facilitation.paper_dots_record(
                 session=session,
                 totals=form.totals(),
                 note=form.cleaned_data["note"],

@@ -9,6 +9,7 @@ longer counted.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,6 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
-from reports.models import Notification
 from responses.models import AgencyProject, Dot, Participant, Statement, new_participant_token
 from sessions.audit import audit_record
 from sessions.models import AuditEvent, Workshop
@@ -32,12 +32,45 @@ ERASED = "(erased)"
 DATA_FORMAT = "ctg-workshops participant data, version 1"
 
 
-def _iso(value: dt.date | dt.datetime | None) -> str | None:
+def export_time(value: dt.date | dt.datetime | None) -> str | None:
+    """A date or time as the data export writes it: ISO 8601, local time, to the second."""
     if value is None:
         return None
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).isoformat(timespec="seconds")
     return value.isoformat()
+
+
+# --- What the apps above hold about a participant ---------------------------------------------
+#
+# The reports app keeps a participant's e-mail address on each message telling them a report
+# was published. This app may not import it: imports go one way (docs/architecture.md). So an
+# app above that holds personal data registers it here, from its AppConfig.ready(): its part of
+# the subject-access export, and its step in erasing an identity, which ``participant_erase``
+# runs inside its own transaction, so an identity goes everywhere or nowhere.
+
+
+@dataclass(frozen=True)
+class PersonalDataHolder:
+    key: str  # the export's key for this part, e.g. "notifications"
+    export: Callable[[Participant], Any]  # JSON-ready: what is held about the participant
+    erase: Callable[[Participant], None]  # removes the identity; runs every time, so idempotent
+
+
+_holders: dict[str, PersonalDataHolder] = {}
+
+
+def personal_data_register(
+    *,
+    key: str,
+    export: Callable[[Participant], Any],
+    erase: Callable[[Participant], None],
+) -> None:
+    """Include another app's records in ``participant_data`` under ``key``, and erase them in
+    ``participant_erase``."""
+    holder = PersonalDataHolder(key=key, export=export, erase=erase)
+    if _holders.setdefault(key, holder) != holder:
+        raise ValueError(f"another app already exports a participant's {key!r}")
 
 
 def _has_identity() -> Q:
@@ -108,101 +141,97 @@ def participant_data(*, participant: Participant) -> dict[str, Any]:
     dots = Dot.objects.filter(participant=participant).select_related("session", "category")
     projects = list(AgencyProject.objects.filter(participant=participant).order_by("pk"))
     events = _history(participant, [s.pk for s in statements], [p.pk for p in projects])
+    held_above = {key: holder.export(participant) for key, holder in _holders.items()}
     return {
         "format": DATA_FORMAT,
-        "exported_at": _iso(timezone.now()),
-        "participant": {
-            "reference": participant.reference,
-            "name": participant.name,
-            "organisation": participant.organisation,
-            "level_of_government": participant.level_of_government,
-            "role": participant.role,
-            "email": participant.email,
-            "consent_to_be_named": participant.consent_to_be_named,
-            "consent_recorded_at": _iso(participant.consent_recorded_at),
-            "consent_to_contact": participant.consent_to_contact,
-            "contact_consent_at": _iso(participant.contact_consent_at),
-            "contact_opted_out_at": _iso(participant.contact_opted_out_at),
-            "joined_at": _iso(participant.joined_at),
-            "identity_erased_at": _iso(participant.erased_at),
-        },
+        "exported_at": export_time(timezone.now()),
+        "participant": _participant_fields(participant),
         "workshop": {
             "reference": workshop.reference,
             "title": workshop.title,
-            "date": _iso(workshop.date),
+            "date": export_time(workshop.date),
             "project_phase": workshop.phase.title,
         },
-        # The messages telling them that a report was published: to which address, and when.
-        "notifications": [
-            {
-                "report": n.publication.title,
-                "email": n.email,
-                "status": n.status,
-                "attempts": n.attempts,
-                "queued_at": _iso(n.created_at),
-                "sent_at": _iso(n.sent_at),
-            }
-            for n in participant.notifications.select_related("publication").order_by(
-                "created_at", "pk"
-            )
-        ],
-        "statements": [
-            {
-                "session": s.session.title,
-                "text": s.text,
-                "use": s.use,
-                "source": s.source,
-                "category": s.category.name if s.category else None,
-                "created_at": _iso(s.created_at),
-                "updated_at": _iso(s.updated_at),
-                "hidden": s.hidden,
-                "hidden_reason": s.hidden_reason,
-            }
-            for s in statements
-        ],
+        # What the apps above hold (reports: the messages telling them a report was published).
+        **held_above,
+        "statements": [_statement_fields(s) for s in statements],
         "dots": [
             {
                 "session": d.session.title,
                 "category": d.category.name,
                 "count": d.count,
-                "placed_at": _iso(d.placed_at),
+                "placed_at": export_time(d.placed_at),
             }
             for d in dots.order_by("placed_at", "pk")
         ],
-        "agency_projects": [
-            {
-                "organisation": p.organisation,
-                "platform": p.platform,
-                "purpose": p.purpose,
-                "status": p.status,
-                "contact_name": p.contact_name,
-                "contact_email": p.contact_email,
-                "contact_consent": p.contact_consent,
-                "contact_consent_at": _iso(p.contact_consent_at),
-                "review": p.review,
-                "created_at": _iso(p.created_at),
-            }
-            for p in projects
-        ],
-        "history": [
-            {
-                "when": _iso(e.created_at),
-                "action": e.action,
-                "record": e.target,
-                "record_id": e.target_id,
-                "session": e.session.title if e.session else None,
-                # Who acted, without naming staff: this export is about the participant.
-                "by": (
-                    "participant"
-                    if e.actor_participant_id == participant.pk
-                    else "staff"
-                    if e.actor_id
-                    else None
-                ),
-                "changes": e.changes,
-            }
-            for e in events
-        ],
+        "agency_projects": [_project_fields(p) for p in projects],
+        "history": [_event_fields(e, participant) for e in events],
+    }
+
+
+def _participant_fields(participant: Participant) -> dict[str, Any]:
+    return {
+        "reference": participant.reference,
+        "name": participant.name,
+        "organisation": participant.organisation,
+        "level_of_government": participant.level_of_government,
+        "role": participant.role,
+        "email": participant.email,
+        "consent_to_be_named": participant.consent_to_be_named,
+        "consent_recorded_at": export_time(participant.consent_recorded_at),
+        "consent_to_contact": participant.consent_to_contact,
+        "contact_consent_at": export_time(participant.contact_consent_at),
+        "contact_opted_out_at": export_time(participant.contact_opted_out_at),
+        "joined_at": export_time(participant.joined_at),
+        "identity_erased_at": export_time(participant.erased_at),
+    }
+
+
+def _statement_fields(s: Statement) -> dict[str, Any]:
+    return {
+        "session": s.session.title,
+        "text": s.text,
+        "use": s.use,
+        "source": s.source,
+        "category": s.category.name if s.category else None,
+        "created_at": export_time(s.created_at),
+        "updated_at": export_time(s.updated_at),
+        "hidden": s.hidden,
+        "hidden_reason": s.hidden_reason,
+    }
+
+
+def _project_fields(p: AgencyProject) -> dict[str, Any]:
+    return {
+        "organisation": p.organisation,
+        "platform": p.platform,
+        "purpose": p.purpose,
+        "status": p.status,
+        "contact_name": p.contact_name,
+        "contact_email": p.contact_email,
+        "contact_consent": p.contact_consent,
+        "contact_consent_at": export_time(p.contact_consent_at),
+        "review": p.review,
+        "created_at": export_time(p.created_at),
+    }
+
+
+def _event_fields(e: AuditEvent, participant: Participant) -> dict[str, Any]:
+    return {
+        "when": export_time(e.created_at),
+        "action": e.action,
+        "record": e.target,
+        "record_id": e.target_id,
+        "session": e.session.title if e.session else None,
+        # Who acted, without naming staff: this export is about the participant.
+        "by": (
+            "participant"
+            if e.actor_participant_id == participant.pk
+            else "staff"
+            if e.actor_id
+            else None
+        ),
+        "changes": e.changes,
     }
 
 
@@ -330,12 +359,9 @@ def participant_erase(*, participant: Participant, actor: User | None) -> Partic
     AgencyProject.objects.filter(participant=participant).update(
         contact_name="", contact_email="", contact_consent=False, contact_consent_at=None
     )
-    # Messages about a published report: the address goes, what was sent when stays; nothing
-    # waiting is sent.
-    Notification.objects.filter(participant=participant, status=Notification.Status.PENDING).update(
-        status=Notification.Status.CANCELLED
-    )
-    Notification.objects.filter(participant=participant).exclude(email="").update(email="")
+    # What the apps above hold (reports: the addresses on messages about a published report).
+    for holder in _holders.values():
+        holder.erase(participant)
     _admin_log_scrub(participant, str(participant))
     return participant
 

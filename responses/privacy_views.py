@@ -1,8 +1,8 @@
 """Staff's pages for participants' personal data: the list of a workshop's participants, the
 download of everything held about one, and erasing one's identity on request.
 
-URLs live under the workshop (sessions/urls.py). Staff only, refused exactly like the report
-pages; a participant of another workshop answers 404.
+URLs live under the workshop (responses/facilitator_urls.py). Staff only, refused exactly like
+the report pages; a participant of another workshop answers 404.
 """
 
 import json
@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from reports.views import staff_required
 from responses.models import Participant
 from responses.privacy import participant_data_export, participant_erase, participants_with_counts
+from sessions.access import staff_required
 from sessions.models import Workshop
 
 
@@ -68,7 +68,7 @@ def participant_erase_confirm(request: HttpRequest, workshop_pk: int, pk: int) -
             )
             % {"reference": participant.reference},
         )
-        return redirect("workshop_sessions:participant_list", workshop_pk=workshop_pk)
+        return redirect("facilitation:participant_list", workshop_pk=workshop_pk)
     return render(
         request,
         "responses/participant_erase.html",

@@ -3,8 +3,8 @@ the workshop's facilitators review them, and the approved list is shared after t
 
 The participant's pages live under a session's code (responses/urls.py) and find the
 participant from the browser's cookie, in every phase of the session; the review page and its
-download live under the workshop (sessions/urls.py), for its facilitators and staff only.
-Every form posts and redirects back, so all of it works without JavaScript.
+download live under the workshop (responses/facilitator_urls.py), for its facilitators and
+staff only. Every form posts and redirects back, so all of it works without JavaScript.
 """
 
 import uuid
@@ -25,6 +25,8 @@ from responses.projects import (
     project_review,
     project_submit,
     project_withdraw,
+)
+from responses.selectors import (
     projects_approved,
     projects_are_shared,
     projects_for_review,
@@ -33,9 +35,9 @@ from responses.projects import (
 )
 from responses.services import ParticipationRefused
 from responses.views import participant_view
+from sessions.access import facilitator_required
 from sessions.models import Workshop
 from sessions.roles import workshops_visible_to
-from sessions.views import facilitator_required
 
 Review = AgencyProject.Review
 
@@ -159,7 +161,7 @@ def project_review_page(request: HttpRequest, pk: int) -> HttpResponse:
         form = ProjectReviewForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("That decision could not be read: try again."))
-            return redirect("workshop_sessions:project_review", pk=workshop.pk)
+            return redirect("facilitation:project_review", pk=workshop.pk)
         project = AgencyProject.objects.filter(
             workshop=workshop, pk=form.cleaned_data["project"]
         ).first()
@@ -175,8 +177,7 @@ def project_review_page(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, message)
         # Back to the entry just reviewed, so a long list keeps its place.
         return redirect(
-            reverse("workshop_sessions:project_review", args=[workshop.pk])
-            + f"#project-{project.pk}"
+            reverse("facilitation:project_review", args=[workshop.pk]) + f"#project-{project.pk}"
         )
     entries = projects_for_review(workshop=workshop)
     return render(

@@ -2,7 +2,8 @@
 
 A participant describes an existing or planned project during or after a workshop; the
 workshop's facilitators review each entry; once the workshop is completed the approved entries
-are shared with its participants, as a page and as downloads (CSV and spreadsheet).
+are shared with its participants, as a page and as downloads (CSV and spreadsheet). This module
+holds the writes and the downloads; the lists are read by responses/selectors.py.
 
 The contact is optional and kept only with its own consent, recorded with its time. History
 events name the fields of an entry, never the contact's name or e-mail.
@@ -14,20 +15,16 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from responses.models import AgencyProject, Participant
 from responses.services import ParticipationRefused
-from sessions.audit import Action, Target, audit_changes, audit_created, audit_record, audit_removed
-from sessions.models import Workshop
+from sessions.audit import Action, Target, audit_created, audit_record, audit_removed
 from sessions.spreadsheets import csv_text, sheet_write
+from sessions.updates import model_update_audited
 
 Review = AgencyProject.Review
-
-# The agency projects of a workshop are shared with its participants once it has this status.
-SHARED_WHEN = Workshop.Status.COMPLETED
 
 
 @dataclass(frozen=True)
@@ -160,64 +157,17 @@ def project_review(
     project.refresh_from_db(from_queryset=AgencyProject.objects.select_for_update())
     if project.review == decision:
         return project
-    changes = audit_changes({"review": project.review}, {"review": decision})
-    project.review = decision
-    project.reviewed_by = actor
-    project.reviewed_at = timezone.now()
-    project.save(update_fields=["review", "reviewed_by", "reviewed_at", "updated_at"])
-    audit_record(
+    # The history names the decision; who decided is the event's actor, when is its time.
+    model_update_audited(
+        instance=project,
+        fields={"review": decision, "reviewed_by": actor, "reviewed_at": timezone.now()},
+        recorded={"review"},
         workshop=project.workshop,
         actor=actor,
         action=Action.CHANGED,
         target=Target.AGENCY_PROJECT,
-        target_id=project.pk,
-        changes=changes,
     )
     return project
-
-
-# --- Reads ------------------------------------------------------------------------------------
-
-
-def projects_own(*, participant: Participant) -> list[AgencyProject]:
-    """The entries a participant described, newest first."""
-    return list(
-        AgencyProject.objects.filter(participant=participant).order_by("-created_at", "-pk")
-    )
-
-
-def projects_for_review(*, workshop: Workshop) -> list[AgencyProject]:
-    """A workshop's entries: waiting for review first, then approved, then not shared."""
-    order = Case(
-        When(review=Review.PENDING, then=Value(0)),
-        When(review=Review.APPROVED, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
-    return list(
-        AgencyProject.objects.filter(workshop=workshop)
-        .select_related("reviewed_by")
-        .order_by(order, "organisation", "pk")
-    )
-
-
-def projects_approved(*, workshop: Workshop) -> QuerySet[AgencyProject]:
-    """A workshop's approved entries, by organisation: the list its participants are given."""
-    return AgencyProject.objects.filter(workshop=workshop, review=Review.APPROVED).order_by(
-        "organisation", "platform", "pk"
-    )
-
-
-def projects_are_shared(workshop: Workshop) -> bool:
-    """Whether the workshop's participants see the approved list yet: once it is completed."""
-    return workshop.status == SHARED_WHEN
-
-
-def projects_shared(*, workshop: Workshop) -> list[AgencyProject]:
-    """What the workshop's participants may see now: the approved list once it is completed."""
-    if not projects_are_shared(workshop):
-        return []
-    return list(projects_approved(workshop=workshop))
 
 
 # --- Downloads --------------------------------------------------------------------------------

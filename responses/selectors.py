@@ -1,11 +1,14 @@
-"""Reads for the participant's pages."""
+"""Reads for the participant's pages, the facilitator's live board, the clustering page and
+the agency projects' lists."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Sum
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Sum, Value, When
 
-from responses.models import Category, Dot, Participant, Statement
-from sessions.models import PlenarySession
+from responses.models import AgencyProject, Category, Dot, Participant, Statement
+from sessions.models import PlenarySession, Workshop
+from sessions.roles import User, workshops_visible_to
 
 JOIN_CODE_MAX_LENGTH = PlenarySession._meta.get_field("join_code").max_length
 
@@ -70,3 +73,183 @@ def ballot_for(*, session: PlenarySession, participant: Participant) -> Ballot:
         used=sum(line.mine for line in lines),
         limit=session.dots_per_participant,
     )
+
+
+# --- The published report ---------------------------------------------------------------------
+#
+# Once a phase's summary report is published, a closed session's page links to it. Publishing
+# is the reports app's, which this one may not import: imports go one way
+# (docs/architecture.md). So reports registers how to find the link, from its
+# AppConfig.ready(); without it the page simply has no link.
+
+# (phase_id=..., public_only=...) -> the path of the phase's live published report, or None.
+PublishedReportFinder = Callable[..., str | None]
+
+_published_report_finders: list[PublishedReportFinder] = []
+
+
+def published_report_finder_register(finder: PublishedReportFinder) -> None:
+    """Let a closed session's page find its phase's published report through ``finder``."""
+    if finder not in _published_report_finders:
+        _published_report_finders.append(finder)
+
+
+def published_report_url(*, session: PlenarySession, public_only: bool) -> str:
+    """The path of the session's phase's published report, or "" while there is none.
+
+    ``public_only`` for anyone who comes by; the people who took part also get an unlisted one
+    (they were in the room).
+    """
+    for finder in _published_report_finders:
+        url = finder(phase_id=session.workshop.phase_id, public_only=public_only)
+        if url:
+            return url
+    return ""
+
+
+# --- The facilitator's pages ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardTally:
+    category: Category
+    total: int
+
+
+@dataclass(frozen=True)
+class Board:
+    session: PlenarySession
+    statements: list[Statement]
+    statement_count: int
+    voters: int
+    participants: int
+    tallies: list[BoardTally]
+
+    @property
+    def most_dots(self) -> int:
+        return max((tally.total for tally in self.tallies), default=0)
+
+    @property
+    def version(self) -> str:
+        """Changes whenever anything the board shows changes; the poll sends it back."""
+        newest = self.statements[0].pk if self.statements else 0
+        totals = ".".join(str(tally.total) for tally in self.tallies)
+        state = f"{self.session.phase}-{int(self.session.results_revealed)}"
+        return f"{state}-{self.statement_count}-{newest}-{self.voters}-{self.participants}-{totals}"
+
+
+BOARD_STATEMENT_LIMIT = 80
+
+
+def board_for(*, session: PlenarySession) -> Board:
+    """What the projector shows: the newest statements, how many voted, tallies if revealed."""
+    visible = Statement.objects.filter(session=session, hidden=False)
+    statements = list(visible.order_by("-created_at", "-pk")[:BOARD_STATEMENT_LIMIT])
+    # Two small counts, not one aggregate: joining a session's statements with its dots
+    # multiplies rows (900 × 1,200 in the bench burst) and made each board poll take ~200 ms.
+    statement_count = visible.count()
+    voters = Dot.objects.filter(session=session).values("participant").distinct().count()
+    participants = session.workshop.participants.count()
+    tallies = []
+    if session.results_revealed:
+        categories = Category.objects.filter(session=session).annotate(total=Sum("dots__count"))
+        tallies = sorted(
+            (BoardTally(category, category.total or 0) for category in categories),
+            key=lambda tally: (-tally.total, tally.category.reference_number),
+        )
+    return Board(
+        session=session,
+        statements=statements,
+        statement_count=statement_count,
+        voters=voters,
+        participants=participants,
+        tallies=tallies,
+    )
+
+
+@dataclass(frozen=True)
+class ClusteringBoard:
+    categories: list[Category]  # each with .visible_statements
+    uncategorised: list[Statement]
+    hidden: list[Statement]
+    presentable: list[PlenarySession]  # sessions whose list this session could take
+
+
+def clustering_for(*, user: User, session: PlenarySession) -> ClusteringBoard:
+    statements = list(Statement.objects.filter(session=session).order_by("created_at", "pk"))
+    categories = list(
+        Category.objects.filter(session=session)
+        .annotate(dot_total=Sum("dots__count"))
+        .order_by("reference_number")
+    )
+    by_category: dict[int, list[Statement]] = {category.pk: [] for category in categories}
+    uncategorised, hidden = [], []
+    for statement in statements:
+        if statement.hidden:
+            hidden.append(statement)
+        elif statement.category_id in by_category:
+            by_category[statement.category_id].append(statement)
+        else:
+            uncategorised.append(statement)
+    for category in categories:
+        category.visible_statements = by_category[category.pk]
+    presentable = []
+    if not categories:
+        presentable = list(
+            PlenarySession.objects.filter(workshop__in=workshops_visible_to(user))
+            .exclude(pk=session.pk)
+            .filter(categories__isnull=False)
+            .distinct()
+            .select_related("workshop")
+            .order_by("-workshop__date", "position")
+        )
+    return ClusteringBoard(
+        categories=categories, uncategorised=uncategorised, hidden=hidden, presentable=presentable
+    )
+
+
+# --- Agency projects ----------------------------------------------------------------------------
+
+# The agency projects of a workshop are shared with its participants once it has this status.
+SHARED_WHEN = Workshop.Status.COMPLETED
+
+
+def projects_own(*, participant: Participant) -> list[AgencyProject]:
+    """The entries a participant described, newest first."""
+    return list(
+        AgencyProject.objects.filter(participant=participant).order_by("-created_at", "-pk")
+    )
+
+
+def projects_for_review(*, workshop: Workshop) -> list[AgencyProject]:
+    """A workshop's entries: waiting for review first, then approved, then not shared."""
+    order = Case(
+        When(review=AgencyProject.Review.PENDING, then=Value(0)),
+        When(review=AgencyProject.Review.APPROVED, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return list(
+        AgencyProject.objects.filter(workshop=workshop)
+        .select_related("reviewed_by")
+        .order_by(order, "organisation", "pk")
+    )
+
+
+def projects_approved(*, workshop: Workshop) -> QuerySet[AgencyProject]:
+    """A workshop's approved entries, by organisation: the list its participants are given."""
+    return AgencyProject.objects.filter(
+        workshop=workshop, review=AgencyProject.Review.APPROVED
+    ).order_by("organisation", "platform", "pk")
+
+
+def projects_are_shared(workshop: Workshop) -> bool:
+    """Whether the workshop's participants see the approved list yet: once it is completed."""
+    return workshop.status == SHARED_WHEN
+
+
+def projects_shared(*, workshop: Workshop) -> list[AgencyProject]:
+    """What the workshop's participants may see now: the approved list once it is completed."""
+    if not projects_are_shared(workshop):
+        return []
+    return list(projects_approved(workshop=workshop))

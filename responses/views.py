@@ -19,12 +19,12 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reports.models import Publication
 from responses import services
 from responses.forms import DotForm, JoinCodeForm, ProfileForm, StatementEditForm, StatementForm
 from responses.models import Statement
@@ -39,10 +39,11 @@ from responses.selectors import (
     ballot_for,
     own_statements,
     participant_for_browser,
+    published_report_url,
     session_for_code,
 )
 from responses.services import ParticipationRefused, Profile
-from sessions.models import PlenarySession
+from sessions.models import JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH, PlenarySession
 
 Phase = PlenarySession.Phase
 
@@ -56,7 +57,8 @@ def _limits() -> tuple[Limit, Limit]:
 
 def _address_limit(name: str) -> Limit:
     return {
-        "joins": Limit("address-joins", settings.ADDRESS_JOINS_PER_HOUR, 3600),
+        "joins": Limit("address-joins", settings.ADDRESS_JOINS_PER_10_MINUTES, 600),
+        "writes": Limit("address-writes", settings.ADDRESS_WRITES_PER_MINUTE, 60),
         "cards": Limit("address-cards", settings.ADDRESS_CARDS_PER_MINUTE, 60),
         "misses": Limit("code-misses", settings.ADDRESS_CODE_MISSES_PER_MINUTE, 60),
     }[name]
@@ -70,6 +72,12 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 def _browser_token(request: HttpRequest) -> str | None:
     token = request.COOKIES.get(settings.PARTICIPANT_COOKIE_NAME, "")
     return token if _TOKEN.fullmatch(token) else None
+
+
+def status_key(code: str) -> str:
+    """The key a participant's page adds to its status polls: only a page that knew the code
+    has it, so polling cannot be used to test codes."""
+    return salted_hmac("responses.session_status", code).hexdigest()[:16]
 
 
 def _guessing(request: HttpRequest) -> Verdict:
@@ -136,8 +144,10 @@ def participant_view(view):
             return redirect("responses:session", code=session.join_code)
         if request.method == "POST":
             participant_limit, session_limit = _limits()
+            # The address before the session: one machine cannot spend a whole room's budget.
             for limit, subject in (
                 (participant_limit, participant.pk),
+                (_address_limit("writes"), client_address(request)),
                 (session_limit, session.pk),
             ):
                 verdict = rate_limit_hit(limit=limit, subject=subject)
@@ -175,13 +185,13 @@ def session_page(request: HttpRequest, code: str) -> HttpResponse:
     session = session_for_code(code.upper())
     if session is None:
         return _unknown_code(request)
-    if code != session.join_code:
-        return redirect("responses:session", code=session.join_code)
     token = _browser_token(request)
     participant = participant_for_browser(session=session, token=token)
+    if participant is None and not (verdict := _guessing(request)).allowed:
+        return _guessing_refusal(request, verdict)
+    if code != session.join_code:
+        return redirect("responses:session", code=session.join_code)
     if participant is None:
-        if not (verdict := _guessing(request)).allowed:
-            return _guessing_refusal(request, verdict)
         return _join_step(request, session, token)
     if request.method == "POST":
         return redirect("responses:session", code=session.join_code)
@@ -191,15 +201,14 @@ def session_page(request: HttpRequest, code: str) -> HttpResponse:
 def _join_step(request: HttpRequest, session: PlenarySession, token: str | None) -> HttpResponse:
     if session.phase == Phase.CLOSED:
         # Joining now would only change a finished workshop's attendance.
-        public = Publication.objects.filter(
-            phase_id=session.workshop.phase_id,
-            withdrawn_at__isnull=True,
-            visibility=Publication.Visibility.PUBLIC,
-        ).first()
         return render(
             request,
             "responses/join_session.html",
-            {"session": session, "closed": True, "publication": public},
+            {
+                "session": session,
+                "closed": True,
+                "published_report_url": published_report_url(session=session, public_only=True),
+            },
         )
     form = ProfileForm(request.POST if "profile" in request.POST else None)
     if request.method == "POST" and ("anonymous" in request.POST or form.is_valid()):
@@ -251,15 +260,14 @@ def _render_session(
         "statements": own_statements(session=session, participant=participant),
         "statement_form": statement_form
         or StatementForm(initial={"idempotency_key": uuid.uuid4()}),
+        "status_key": status_key(session.join_code),
     }
     if session.phase in (Phase.VOTING, Phase.CLOSED):
         context["ballot"] = ballot_for(session=session, participant=participant)
     if session.phase == Phase.CLOSED:
         # Once the summary report is published, the people who took part can read it from here
         # (unlisted or public: they were in the room).
-        context["publication"] = Publication.objects.filter(
-            phase_id=session.workshop.phase_id, withdrawn_at__isnull=True
-        ).first()
+        context["published_report_url"] = published_report_url(session=session, public_only=False)
     if session.phase == Phase.COLLECTING:
         ends_at = session.phase_changed_at + timedelta(minutes=session.writing_minutes)
         context["writing_ends_at"] = ends_at
@@ -434,13 +442,15 @@ def session_status(request: HttpRequest, code: str) -> HttpResponse:
     """Polled by the participant's page: 204 while nothing changed, else a reload.
 
     It also renews the CSRF cookie, which the page's script uses to resend a card whose token
-    had expired.
+    had expired. The page's URL carries the code's ``status_key``.
     """
-    if not (verdict := _guessing(request)).allowed:
-        return _guessing_refusal(request, verdict)
+    if not constant_time_compare(request.GET.get("k", ""), status_key(code)):
+        # Only a page that knew the code has its key: anything else is a guess, answered the
+        # same whether the code exists or not. Joined phones are never slowed by guessers.
+        return _unknown_code(request)
     session = session_for_code(code)
     if session is None:
-        return _unknown_code(request)
+        raise Http404
     seen = (request.GET.get("phase"), request.GET.get("revealed"))
     if seen == (session.phase, "1" if session.results_revealed else "0"):
         return HttpResponse(status=204)
@@ -451,13 +461,14 @@ def session_status(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 def join_qr(request: HttpRequest, code: str) -> HttpResponse:
-    """The session's join link as a QR code (SVG), for the projector and printed handouts."""
-    if not (verdict := _guessing(request)).allowed:
-        return _guessing_refusal(request, verdict)
-    session = session_for_code(code)
-    if session is None:
-        return _unknown_code(request)
-    url = request.build_absolute_uri(reverse("responses:session", args=[session.join_code]))
+    """The session's join link as a QR code (SVG), for the projector and printed handouts.
+
+    Made from the code alone, without looking the session up, so it tells a guesser nothing
+    and is never refused to a projector on a network whose wrong codes ran out.
+    """
+    if not (len(code) == JOIN_CODE_LENGTH and all(c in JOIN_CODE_ALPHABET for c in code)):
+        raise Http404
+    url = request.build_absolute_uri(reverse("responses:session", args=[code]))
     buffer = io.BytesIO()
     segno.make(url, error="m").save(
         buffer,

@@ -8,10 +8,12 @@ and never copies who they are: no participant's name, e-mail, organisation or ro
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Choices, Model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -19,8 +21,6 @@ from sessions.models import AuditEvent, PlenarySession, Workshop
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
-
-    from responses.models import Participant
 
 Action = AuditEvent.Action
 Target = AuditEvent.Target
@@ -60,13 +60,17 @@ def audit_event(
     workshop: Workshop,
     session: PlenarySession | None = None,
     actor: AbstractBaseUser | None = None,
-    participant: Participant | None = None,
+    participant: Model | None = None,
     action: str,
     target: str,
     target_id: int,
     changes: Mapping[str, list[Any]] | None = None,
 ) -> AuditEvent:
-    """An unsaved event, checked; ``audit_record`` saves one, ``audit_record_many`` several."""
+    """An unsaved event, checked; ``audit_record`` saves one, ``audit_record_many`` several.
+
+    ``participant`` is a responses.Participant (typed as any model: this app, the bottom layer,
+    never imports the apps above it).
+    """
     if actor is not None and participant is not None:
         raise ValueError("an event has at most one actor: a user or a participant")
     if action not in Action.values:
@@ -93,7 +97,7 @@ def audit_record(
     workshop: Workshop,
     session: PlenarySession | None = None,
     actor: AbstractBaseUser | None = None,
-    participant: Participant | None = None,
+    participant: Model | None = None,
     action: str,
     target: str,
     target_id: int,
@@ -119,7 +123,7 @@ def audit_record_many(
     workshop: Workshop,
     session: PlenarySession | None = None,
     actor: AbstractBaseUser | None = None,
-    participant: Participant | None = None,
+    participant: Model | None = None,
     action: str,
     target: str,
     changes_by_id: Mapping[int, Mapping[str, list[Any]]],
@@ -179,19 +183,60 @@ class ChangeLine:
     after: str | None
 
 
-def _shown(field: str, value: Any) -> str | None:
-    from responses.models import AgencyProject, Statement  # the responses app builds on this one
+# --- What the apps above tell the history about their records ---------------------------------
+#
+# Most records in the history (statements, categories, participants, agency projects) belong
+# to the apps above this one, which this one may not import: imports go one way
+# (docs/architecture.md). So each app describes its own records here, from its
+# AppConfig.ready(): the labels of the choice values its events record, and how staff name a
+# record of a type. A small explicit registry rather than a lookup of the apps' models by name,
+# so that what the history shows of another app's records is written down in that app.
 
+RecordNamer = Callable[[Collection[int]], Mapping[int, str]]
+
+_choices: dict[str, type[Choices]] = {}
+_namers: dict[str, RecordNamer] = {}
+
+
+def audit_choices_register(*, field: str, choices: type[Choices]) -> None:
+    """Show a recorded value of ``field`` by its label in ``choices`` ("E" as "External use").
+
+    A field name means one thing in the whole history: two apps may not give it two sets of
+    choices.
+    """
+    if _choices.setdefault(field, choices) is not choices:
+        raise ValueError(f"the history already shows {field!r} with {_choices[field].__name__}")
+
+
+def audit_namer_register(*, target: str, namer: RecordNamer) -> None:
+    """Name the records of type ``target``: ``namer(ids)`` gives ``{id: name}`` for those ids it
+    knows, in one query."""
+    if target not in Target.values:
+        raise ValueError(f"unknown record type {target!r}")
+    if _namers.setdefault(target, namer) is not namer:
+        raise ValueError(f"the history already names records of type {target!r}")
+
+
+def audit_record_names(events: Iterable[AuditEvent]) -> dict[tuple[str, int], str]:
+    """What staff call the records of ``events``, by ``(target, target_id)``: one call of each
+    registered namer; records of unnamed types, or that are gone, are left out."""
+    ids: dict[str, set[int]] = defaultdict(set)
+    for event in events:
+        if event.target in _namers:
+            ids[event.target].add(event.target_id)
+    return {
+        (target, pk): name
+        for target, wanted in ids.items()
+        for pk, name in _namers[target](wanted).items()
+    }
+
+
+def _shown(field: str, value: Any) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
         return _("yes") if value else _("no")
-    choices = {
-        "use": Statement.Use,
-        "source": Statement.Source,
-        "review": AgencyProject.Review,
-        "status": AgencyProject.Status,  # only agency projects record a status
-    }.get(field)
+    choices = _choices.get(field)
     if choices is not None and value in choices.values:
         return str(choices(value).label)
     return str(value)

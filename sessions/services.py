@@ -9,6 +9,7 @@ from django.utils import timezone
 from sessions.audit import Action, Target, audit_created, audit_record
 from sessions.models import NoteRevision, PlenarySession, Workshop
 from sessions.roles import user_is_facilitator
+from sessions.updates import model_update
 
 # Positions are unique within a workshop; a swap parks one session here for a moment.
 _PARKED_POSITION = 32000
@@ -60,9 +61,7 @@ def session_phase_set(*, session: PlenarySession, phase: str) -> PlenarySession:
     if phase not in PlenarySession.Phase.values:
         raise ValueError(f"unknown phase {phase!r}")
     if session.phase != phase:
-        session.phase = phase
-        session.phase_changed_at = timezone.now()
-        session.save(update_fields=["phase", "phase_changed_at"])
+        model_update(instance=session, fields={"phase": phase, "phase_changed_at": timezone.now()})
     if phase in LIVE_PHASES:
         # A planned workshop whose session opens is now running.
         Workshop.objects.filter(pk=session.workshop_id, status=Workshop.Status.PLANNED).update(
@@ -80,8 +79,8 @@ LIVE_PHASES = (
 
 @transaction.atomic
 def session_results_reveal(*, session: PlenarySession, revealed: bool) -> PlenarySession:
-    session.results_revealed = revealed
-    session.save(update_fields=["results_revealed"])
+    """Show the dot totals to the participants, or hide them again."""
+    model_update(instance=session, fields={"results_revealed": revealed})
     return session
 
 

@@ -9,7 +9,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
-from sessions.text import cell_value
+from sessions.text import cell_value, xlsx_value
 
 
 def sheet_write(sheet, headers: Sequence[object], rows: Iterable[Sequence[object]]) -> None:
@@ -20,11 +20,11 @@ def sheet_write(sheet, headers: Sequence[object], rows: Iterable[Sequence[object
     """
     from openpyxl.styles import Font
 
-    sheet.append([cell_value(str(header)) for header in headers])
+    sheet.append([xlsx_value(str(header)) for header in headers])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([cell_value(value) for value in row])
+        sheet.append([xlsx_value(value) for value in row])
     for line in sheet.iter_rows(min_row=2):
         for cell in line:
             if isinstance(cell.value, str):

@@ -68,6 +68,20 @@ def uncell_text(text: str) -> str:
     return text[1:] if text.startswith("'") else text
 
 
+# In a workbook's XML, Excel reads "_xHHHH_" as the character HHHH: "_x003D_1+1" shows as
+# "=1+1" (and runs once the cell is edited or saved as CSV). An underscore starting such a
+# sequence is written as "_x005F_", Excel's own escape for a literal underscore.
+_OOXML_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
+
+
+def xlsx_value(value: object, *, reversible: bool = False) -> object:
+    """``cell_value`` for a workbook (.xlsx): also keeps OOXML's escapes from decoding."""
+    value = cell_value(value, reversible=reversible)
+    if isinstance(value, str):
+        return _OOXML_ESCAPE.sub("_x005F_", value)
+    return value
+
+
 def cell_value(value: object, *, reversible: bool = False) -> object:
     """``cell_text`` for strings; numbers, dates and empty cells pass unchanged."""
     if isinstance(value, str):

@@ -1,10 +1,10 @@
-"""The facilitator's pages: plan workshops and sessions, run them, keep notes, show the board.
+"""The facilitator's pages: plan workshops and sessions, run them, keep notes.
 
 Every view asks sessions.roles (through the selectors) whether the user may see the workshop;
-a workshop that is not theirs answers 404, exactly like one that does not exist.
+a workshop that is not theirs answers 404, exactly like one that does not exist. The live board
+and the pages for working on statements are responses' (responses/facilitator_urls.py), though
+their URLs sit under a workshop's too.
 """
-
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,48 +15,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from responses.models import Participant
 from sessions import services
-from sessions.audit import audit_change_lines
+from sessions.access import facilitator_required, session_view
+from sessions.audit import audit_change_lines, audit_record_names
 from sessions.forms import HistoryFilterForm, NoteForm, PhaseForm, SessionForm, WorkshopForm
 from sessions.models import AuditEvent, PlenarySession, Workshop
-from sessions.roles import user_is_facilitator, user_is_staff_member, workshops_visible_to
+from sessions.roles import user_is_staff_member, workshops_visible_to
 from sessions.selectors import (
-    board_for,
     note_history,
     note_latest,
-    session_for,
     workshop_detail_for,
     workshop_events,
 )
-
-
-def facilitator_required(view):
-    """Signed in as staff or a facilitator; others are refused with 403."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not (user_is_staff_member(request.user) or user_is_facilitator(request.user)):
-            return render(request, "403.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def session_view(view):
-    """Resolve ``workshop_pk``/``pk`` to a session this user may run, or answer 404."""
-
-    @wraps(view)
-    @facilitator_required
-    def wrapper(request: HttpRequest, workshop_pk: int, pk: int, *args, **kwargs):
-        try:
-            session = session_for(user=request.user, workshop_pk=workshop_pk, pk=pk)
-        except PlenarySession.DoesNotExist:
-            raise Http404 from None
-        return view(request, session, *args, **kwargs)
-
-    return wrapper
 
 
 def _workshop(request: HttpRequest, pk: int) -> Workshop:
@@ -133,13 +103,9 @@ def workshop_history(request: HttpRequest, pk: int) -> HttpResponse:
     )
     paginator = Paginator(events, HISTORY_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
-    # Participants are named by their reference, looked up in one query for the page.
-    participant_ids = [e.target_id for e in page if e.target == AuditEvent.Target.PARTICIPANT]
-    references = (
-        dict(Participant.objects.filter(pk__in=participant_ids).values_list("pk", "reference"))
-        if participant_ids
-        else {}
-    )
+    # Records are named by the app that owns them (a participant by their reference), in one
+    # query per record type for the page.
+    names = audit_record_names(page)
     return render(
         request,
         "workshop_sessions/workshop_history.html",
@@ -152,7 +118,7 @@ def workshop_history(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": [
                 (
                     event,
-                    _history_record(event, references),
+                    _history_record(event, names),
                     audit_change_lines(event.changes),
                     _history_link(event),
                 )
@@ -162,26 +128,29 @@ def workshop_history(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _history_record(event: AuditEvent, references: dict[int, str]) -> str:
-    """What an event is about, as staff know it: a participant by their reference, the
-    workshop by its title, other records by their kind and number."""
-    if event.target == AuditEvent.Target.PARTICIPANT and event.target_id in references:
-        return _("Participant %(reference)s") % {"reference": references[event.target_id]}
+def _history_record(event: AuditEvent, names: dict[tuple[str, int], str]) -> str:
+    """What an event is about, as staff know it: a record by the name its app gives it (a
+    participant by their reference), the workshop by its title, others by kind and number."""
+    name = names.get((event.target, event.target_id))
+    if name is not None:
+        return name
     if event.target == AuditEvent.Target.WORKSHOP:
         return _("This workshop")
     return f"{str(event.get_target_display()).capitalize()} {event.target_id}"
 
 
 # Where a record of each type is worked on; other records link to their session's card.
+# Pages link across apps by URL name (the workshop page links to responses' pages too): only
+# imports must go one way.
 _HISTORY_PAGES = {
-    "statement": "workshop_sessions:session_clustering",
-    "category": "workshop_sessions:session_clustering",
-    "paper_dots": "workshop_sessions:session_clustering",
+    "statement": "facilitation:session_clustering",
+    "category": "facilitation:session_clustering",
+    "paper_dots": "facilitation:session_clustering",
     "note": "workshop_sessions:session_note_history",
 }
 
 
-def _history_link(event) -> str:
+def _history_link(event: AuditEvent) -> str:
     if event.session_id is None:
         return ""
     name = _HISTORY_PAGES.get(event.target)
@@ -268,7 +237,8 @@ def session_reveal(request: HttpRequest, session: PlenarySession) -> HttpRespons
 
 
 def _board_url(session: PlenarySession) -> str:
-    return reverse("workshop_sessions:session_board", args=[session.workshop_id, session.pk])
+    # The live board is responses' page (it shows statements and dots), under this session's path.
+    return reverse("facilitation:session_board", args=[session.workshop_id, session.pk])
 
 
 @require_GET
@@ -284,38 +254,6 @@ def session_join_screen(request: HttpRequest, session: PlenarySession) -> HttpRe
 
 def _join_url(request: HttpRequest, session: PlenarySession) -> str:
     return request.build_absolute_uri(reverse("responses:session", args=[session.join_code]))
-
-
-# --- The live board ---------------------------------------------------------------------------
-
-
-@require_GET
-@session_view
-def session_board(request: HttpRequest, session: PlenarySession) -> HttpResponse:
-    """The projector view: statements as they arrive, and the tallies once revealed."""
-    return render(
-        request,
-        "workshop_sessions/board.html",
-        {
-            "session": session,
-            "workshop": session.workshop,
-            "board": board_for(session=session),
-            "join_url": _join_url(request, session),
-            "phases": PlenarySession.Phase.choices,
-        },
-    )
-
-
-@require_GET
-@session_view
-def session_board_feed(request: HttpRequest, session: PlenarySession) -> HttpResponse:
-    """The board's changing part, polled every second: 204 while nothing changed."""
-    board = board_for(session=session)
-    if request.GET.get("v") == board.version:
-        return HttpResponse(status=204)
-    return render(
-        request, "workshop_sessions/_board_feed.html", {"session": session, "board": board}
-    )
 
 
 # --- Notes ------------------------------------------------------------------------------------

@@ -40,11 +40,18 @@ def _clear_cache():
 
 @pytest.fixture
 def rate_window(monkeypatch):
-    """Pin the rate limiter's clock 10 s into a one-minute window, so a test's requests all
-    count in the same fixed window wherever the real clock stands (the live server of the
-    browser tests runs in this process, so it sees the pinned clock too)."""
+    """Pin the rate limiter's clock (and the test cache's) 10 s into a one-minute window, so a
+    test's requests all count in the same fixed window wherever the real clock stands (the live
+    server of the browser tests runs in this process, so it sees the pinned clock too)."""
     from types import SimpleNamespace
+
+    from django.core.cache.backends import base, locmem
 
     from responses import ratelimit
 
-    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: 1_800_000_010.0))
+    clock = SimpleNamespace(time=lambda: 1_800_000_010.0)
+    monkeypatch.setattr(ratelimit, "time", clock)
+    # The counters' expiry in the test cache follows the same clock, so a long test (a flood of
+    # 1,500 requests on a loaded machine takes over a minute) stays inside its window.
+    monkeypatch.setattr(locmem, "time", clock)
+    monkeypatch.setattr(base, "time", clock)

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from reports.models import ImportBatch, Publication
 from reports.notifications import opt_out_token
+from responses.views import status_key
 from tests.e2e.test_pages import _url_names
 from tests.factories import (
     AgencyProjectFactory,
@@ -37,7 +38,7 @@ class Route:
 
 
 def s(name: str, session: str = "session") -> Callable[[dict], str]:
-    return lambda w: reverse(f"workshop_sessions:{name}", args=[w["workshop"].pk, w[session].pk])
+    return lambda w: reverse(name, args=[w["workshop"].pk, w[session].pk])
 
 
 def p(name: str, *extra: str) -> Callable[[dict], str]:
@@ -143,7 +144,10 @@ ROUTES: dict[str, Route] = {
     "logout": Route("open", lambda w: reverse("logout"), "post"),
     "responses:join": Route("open", lambda w: reverse("responses:join")),
     "responses:session": Route("open", p("session")),
-    "responses:session_status": Route("open", p("session_status")),
+    "responses:session_status": Route(
+        "open",
+        lambda w: f"{p('session_status')(w)}?k={status_key(w['session'].join_code)}",
+    ),
     "responses:join_qr": Route("open", p("join_qr")),
     "responses:profile": Route("participant-read", p("profile")),
     "responses:statement_edit": Route("participant-read", p("statement_edit", "own_card")),
@@ -194,93 +198,107 @@ ROUTES: dict[str, Route] = {
     "workshop_sessions:session_create": Route(
         "workshop", lambda w: reverse("workshop_sessions:session_create", args=[w["workshop"].pk])
     ),
-    "workshop_sessions:session_edit": Route("workshop", s("session_edit")),
+    "workshop_sessions:session_edit": Route("workshop", s("workshop_sessions:session_edit")),
     "workshop_sessions:session_move": Route(
-        "workshop", s("session_move"), "post", lambda w: {"direction": "up"}
+        "workshop", s("workshop_sessions:session_move"), "post", lambda w: {"direction": "up"}
     ),
     "workshop_sessions:session_phase": Route(
-        "workshop", s("session_phase"), "post", lambda w: {"phase": "collecting"}
+        "workshop", s("workshop_sessions:session_phase"), "post", lambda w: {"phase": "collecting"}
     ),
     "workshop_sessions:session_reveal": Route(
-        "workshop", s("session_reveal"), "post", lambda w: {"revealed": "1"}
+        "workshop", s("workshop_sessions:session_reveal"), "post", lambda w: {"revealed": "1"}
     ),
-    "workshop_sessions:session_join_screen": Route("workshop", s("session_join_screen")),
-    "workshop_sessions:session_board": Route("workshop", s("session_board")),
-    "workshop_sessions:session_board_feed": Route("workshop", s("session_board_feed")),
-    "workshop_sessions:session_notes": Route("workshop", s("session_notes")),
-    "workshop_sessions:session_note_history": Route("workshop", s("session_note_history")),
-    "workshop_sessions:session_cards": Route("workshop", s("session_cards")),
-    "workshop_sessions:session_clustering": Route("workshop", s("session_clustering")),
-    "workshop_sessions:category_create": Route(
-        "workshop", s("category_create"), "post", lambda w: {"name": "New"}
+    "workshop_sessions:session_join_screen": Route(
+        "workshop", s("workshop_sessions:session_join_screen")
     ),
-    "workshop_sessions:category_update": Route(
+    "facilitation:session_board": Route("workshop", s("facilitation:session_board")),
+    "facilitation:session_board_feed": Route("workshop", s("facilitation:session_board_feed")),
+    "workshop_sessions:session_notes": Route("workshop", s("workshop_sessions:session_notes")),
+    "workshop_sessions:session_note_history": Route(
+        "workshop", s("workshop_sessions:session_note_history")
+    ),
+    "facilitation:session_cards": Route("workshop", s("facilitation:session_cards")),
+    "facilitation:session_clustering": Route("workshop", s("facilitation:session_clustering")),
+    "facilitation:category_create": Route(
+        "workshop", s("facilitation:category_create"), "post", lambda w: {"name": "New"}
+    ),
+    "facilitation:category_update": Route(
         "workshop",
-        s("category_update"),
+        s("facilitation:category_update"),
         "post",
         lambda w: {"category": w["category"].pk, "reference_number": 1, "name": "Renamed"},
     ),
-    "workshop_sessions:categories_renumber": Route("workshop", s("categories_renumber"), "post"),
-    "workshop_sessions:statements_move": Route(
+    "facilitation:categories_renumber": Route(
+        "workshop", s("facilitation:categories_renumber"), "post"
+    ),
+    "facilitation:statements_move": Route(
         "workshop",
-        s("statements_move"),
+        s("facilitation:statements_move"),
         "post",
         lambda w: {"statement": w["own_card"].pk, "category": w["category"].pk},
     ),
-    "workshop_sessions:category_merge": Route(
+    "facilitation:category_merge": Route(
         "workshop",
-        s("category_merge"),
+        s("facilitation:category_merge"),
         "post",
         lambda w: {"category": w["category"].pk, "into": w["category"].pk},
     ),
-    "workshop_sessions:category_split": Route(
-        "workshop", s("category_split"), "post", lambda w: {"category": w["category"].pk}
-    ),
-    "workshop_sessions:category_delete": Route(
-        "workshop", s("category_delete"), "post", lambda w: {"category": 0}
-    ),
-    "workshop_sessions:categories_present": Route("workshop", s("categories_present"), "post"),
-    "workshop_sessions:statement_hide": Route(
+    "facilitation:category_split": Route(
         "workshop",
-        s("statement_hide"),
+        s("facilitation:category_split"),
+        "post",
+        lambda w: {"category": w["category"].pk},
+    ),
+    "facilitation:category_delete": Route(
+        "workshop", s("facilitation:category_delete"), "post", lambda w: {"category": 0}
+    ),
+    "facilitation:categories_present": Route(
+        "workshop", s("facilitation:categories_present"), "post"
+    ),
+    "facilitation:statement_hide": Route(
+        "workshop",
+        s("facilitation:statement_hide"),
         "post",
         lambda w: {"statement": w["own_card"].pk, "reason": "Test"},
     ),
-    "workshop_sessions:statement_restore": Route(
-        "workshop", s("statement_restore"), "post", lambda w: {"statement": w["own_card"].pk}
+    "facilitation:statement_restore": Route(
+        "workshop",
+        s("facilitation:statement_restore"),
+        "post",
+        lambda w: {"statement": w["own_card"].pk},
     ),
     # "workshop", like the other clustering actions: another workshop's facilitator gets 404.
-    "workshop_sessions:paper_dots_save": Route(
+    "facilitation:paper_dots_save": Route(
         "workshop",
-        s("paper_dots_save"),
+        s("facilitation:paper_dots_save"),
         "post",
         lambda w: {f"paper_{w['category'].pk}": "7", "note": "Counted twice"},
     ),
-    "workshop_sessions:participant_list": Route(
+    "facilitation:participant_list": Route(
         "staff",
-        lambda w: reverse("workshop_sessions:participant_list", args=[w["workshop"].pk]),
+        lambda w: reverse("facilitation:participant_list", args=[w["workshop"].pk]),
     ),
-    "workshop_sessions:participant_data": Route(
+    "facilitation:participant_data": Route(
         "staff",
         lambda w: reverse(
-            "workshop_sessions:participant_data", args=[w["workshop"].pk, w["participant"].pk]
+            "facilitation:participant_data", args=[w["workshop"].pk, w["participant"].pk]
         ),
     ),
     # GET shows the confirmation page; the POST erases (see tests/responses/test_privacy.py).
-    "workshop_sessions:participant_erase": Route(
+    "facilitation:participant_erase": Route(
         "staff",
         lambda w: reverse(
-            "workshop_sessions:participant_erase", args=[w["workshop"].pk, w["participant"].pk]
+            "facilitation:participant_erase", args=[w["workshop"].pk, w["participant"].pk]
         ),
         "post",
     ),
-    "workshop_sessions:project_review": Route(
+    "facilitation:project_review": Route(
         "workshop",
-        lambda w: reverse("workshop_sessions:project_review", args=[w["workshop"].pk]),
+        lambda w: reverse("facilitation:project_review", args=[w["workshop"].pk]),
     ),
-    "workshop_sessions:projects_download": Route(
+    "facilitation:projects_download": Route(
         "workshop",
-        lambda w: reverse("workshop_sessions:projects_download", args=[w["workshop"].pk, "xlsx"]),
+        lambda w: reverse("facilitation:projects_download", args=[w["workshop"].pk, "xlsx"]),
     ),
 }
 

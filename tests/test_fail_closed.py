@@ -78,7 +78,7 @@ def test_nul_characters_are_dropped_from_every_form(client):
     facilitator = UserFactory(role="facilitator")
     session = PlenarySessionFactory(workshop=WorkshopFactory(facilitators=[facilitator]))
     client.force_login(facilitator)
-    url = reverse("workshop_sessions:category_create", args=[session.workshop_id, session.pk])
+    url = reverse("facilitation:category_create", args=[session.workshop_id, session.pk])
     response = client.post(url, {"name": "Secu\x00rity", "description": "a\x00b"})
     assert response.status_code == 302
     assert list(Category.objects.values_list("name", "description")) == [("Security", "ab")]

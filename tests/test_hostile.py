@@ -100,7 +100,7 @@ def room(db):
 
 
 def facilitator_url(name, session):
-    return reverse(f"workshop_sessions:{name}", args=[session.workshop_id, session.pk])
+    return reverse(name, args=[session.workshop_id, session.pk])
 
 
 def send_everywhere(room, text: str) -> dict[str, int]:
@@ -122,18 +122,21 @@ def send_everywhere(room, text: str) -> dict[str, int]:
         ).status_code,
         "join code": participant.get(reverse("responses:join"), {"code": text}).status_code,
         "paper card": facilitator.post(
-            facilitator_url("session_cards", session),
+            facilitator_url("facilitation:session_cards", session),
             {"text": text, "idempotency_key": str(uuid.uuid4())},
         ).status_code,
         "category": facilitator.post(
-            facilitator_url("category_create", session), {"name": text[:200], "description": text}
+            facilitator_url("facilitation:category_create", session),
+            {"name": text[:200], "description": text},
         ).status_code,
         "notes": facilitator.post(
-            facilitator_url("session_notes", session), {"text": text, "based_on": ""},
+            facilitator_url("workshop_sessions:session_notes", session),
+            {"text": text, "based_on": ""},
             HTTP_ACCEPT="application/json",
         ).status_code,
         "hide reason": facilitator.post(
-            facilitator_url("statement_hide", session), {"statement": "0", "reason": text}
+            facilitator_url("facilitation:statement_hide", session),
+            {"statement": "0", "reason": text},
         ).status_code,
         "narrative": staff.post(
             reverse("reports:narrative", args=[session.workshop.phase.slug]),
@@ -153,10 +156,12 @@ def pages(room) -> dict[str, str]:
     return {
         "participant page": participant.get(reverse("responses:session", args=[session.join_code])),
         "profile": participant.get(reverse("responses:profile", args=[session.join_code])),
-        "clustering": facilitator.get(facilitator_url("session_clustering", session)),
-        "board": facilitator.get(facilitator_url("session_board", session)),
-        "notes": facilitator.get(facilitator_url("session_notes", session)),
-        "note history": facilitator.get(facilitator_url("session_note_history", session)),
+        "clustering": facilitator.get(facilitator_url("facilitation:session_clustering", session)),
+        "board": facilitator.get(facilitator_url("facilitation:session_board", session)),
+        "notes": facilitator.get(facilitator_url("workshop_sessions:session_notes", session)),
+        "note history": facilitator.get(
+            facilitator_url("workshop_sessions:session_note_history", session)
+        ),
         "report": staff.get(reverse("reports:report", args=[slug])),
         "narrative": staff.get(reverse("reports:narrative", args=[slug])),
     }

@@ -167,3 +167,37 @@ def test_csp_reports_are_bounded_in_size_and_rate(client, caplog, rate_window):
         statuses = [report(client, body).status_code for _ in range(5)]
     assert statuses == [204] * 5
     assert sum("csp violation" in r.getMessage() for r in caplog.records) == 3
+
+
+class Unreadable:
+    """A request body that fails the test if anything reads it."""
+
+    def read(self, *args):
+        raise AssertionError("the body was read")
+
+    readline = read
+
+
+def post_unread(client, path, length):
+    return client.generic(
+        "POST",
+        path,
+        CONTENT_TYPE="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=str(length),
+        **{"wsgi.input": Unreadable()},
+    )
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(client, session):
+    # Every POST body used to be parsed (a 300 MB multipart to a temporary file) before any
+    # check could refuse it, the CSP endpoint's own limit included.
+    big = settings.REQUEST_MAX_BYTES + 1
+    assert post_unread(client, "/csp-report/", 20_000).status_code == 413
+    for path in ("/join/", f"/s/{session.join_code}/", "/reports/records/upload/"):
+        assert post_unread(client, path, big).status_code == 413, path
+    # A page that does not exist reads no body either.
+    assert post_unread(client, "/no-such-page/", 1_000).status_code == 404
+
+
+def test_a_nested_json_bomb_is_no_report(client):
+    assert report(client, "[" * 6000 + "]" * 6000).status_code == 204

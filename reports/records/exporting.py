@@ -7,9 +7,11 @@ identical files. Names, roles and e-mail addresses are written only for particip
 consented to be named.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from reports.models import ReportNarrative
@@ -41,11 +43,24 @@ def _row(*values: object) -> Row:
     return tuple(cell(value) for value in values)
 
 
-def records_tables(*, phase: ProjectPhase | None = None) -> dict[str, list[Row]]:
-    """Every sheet's rows for one phase, or for all phases when ``phase`` is None.
+@dataclass(frozen=True)
+class _Scope:
+    """The records an export covers, in order, and how the sheets name one another's records."""
 
-    Eleven queries, whatever the number of records.
-    """
+    phases: QuerySet[ProjectPhase]
+    workshops: list[Workshop]
+    sessions: list[PlenarySession]
+    participants: list[Participant]
+    categories: list[Category]
+    session_scope: dict[str, object]  # a filter for the records of the sessions in scope
+    reference: dict[int, str]  # a workshop's reference by its id
+    session_place: dict[int, tuple[int, int]]  # a session's place in the order, by its id
+    session_keys: dict[int, tuple[str, int]]  # a session's (workshop reference, position)
+    participant_ref: dict[int, str]  # a participant's reference by their id
+    number: dict[int, int]  # a category's reference number by its id
+
+
+def _scope(phase: ProjectPhase | None) -> _Scope:
     phases = ProjectPhase.objects.order_by("slug")
     workshops = Workshop.objects.select_related("phase").prefetch_related("facilitators")
     if phase is not None:
@@ -53,188 +68,244 @@ def records_tables(*, phase: ProjectPhase | None = None) -> dict[str, list[Row]]
         workshops = workshops.filter(phase=phase)
     in_scope = {"workshop__in": workshops.values("pk")}
     session_scope = {"session__workshop__in": workshops.values("pk")}
-
-    narratives = {n.phase_id: n for n in ReportNarrative.objects.filter(phase__in=phases)}
     workshop_list = sorted(
         workshops, key=lambda w: (w.phase.slug, w.date, w.start_time or time.min, w.reference)
     )
     order = {w.pk: index for index, w in enumerate(workshop_list)}
-    reference = {w.pk: w.reference for w in workshop_list}
     sessions = sorted(
         PlenarySession.objects.filter(**in_scope), key=lambda s: (order[s.workshop_id], s.position)
     )
     session_place = {s.pk: (order[s.workshop_id], s.position) for s in sessions}
-    session_keys = {s.pk: (reference[s.workshop_id], s.position) for s in sessions}
-
-    def in_session(session_id: int) -> tuple:
-        return session_keys[session_id]
-
     participants = sorted(
         Participant.objects.filter(**in_scope),
         key=lambda p: (order[p.workshop_id], p.joined_at, p.reference),
     )
-    participant_ref = {p.pk: p.reference for p in participants}
     categories = sorted(
         Category.objects.filter(**session_scope).select_related(
             "presented_from__session__workshop"
         ),
         key=lambda c: (session_place[c.session_id], c.reference_number),
     )
-    number = {c.pk: c.reference_number for c in categories}
-    statements = sorted(
-        Statement.objects.filter(**session_scope),
-        key=lambda s: (session_place[s.session_id], s.created_at, str(s.idempotency_key)),
-    )
-    dots = sorted(
-        Dot.objects.filter(**session_scope),
-        key=lambda d: (
-            session_place[d.session_id],
-            number[d.category_id],
-            participant_ref[d.participant_id],
-        ),
-    )
-    paper = sorted(
-        PaperDotTally.objects.filter(**session_scope),
-        key=lambda t: (session_place[t.session_id], number[t.category_id]),
-    )
-    notes = sorted(
-        NoteRevision.objects.filter(**session_scope).select_related("author"),
-        key=lambda n: (session_place[n.session_id], n.number),
+    reference = {w.pk: w.reference for w in workshop_list}
+    return _Scope(
+        phases=phases,
+        workshops=workshop_list,
+        sessions=sessions,
+        participants=participants,
+        categories=categories,
+        session_scope=session_scope,
+        reference=reference,
+        session_place=session_place,
+        session_keys={s.pk: (reference[s.workshop_id], s.position) for s in sessions},
+        participant_ref={p.pk: p.reference for p in participants},
+        number={c.pk: c.reference_number for c in categories},
     )
 
-    def narrative_values(phase_row: ProjectPhase) -> list[object]:
-        narrative = narratives.get(phase_row.pk)
+
+def _phase_rows(scope: _Scope) -> list[Row]:
+    narratives = {n.phase_id: n for n in ReportNarrative.objects.filter(phase__in=scope.phases)}
+
+    def narrative_values(phase: ProjectPhase) -> list[object]:
+        narrative = narratives.get(phase.pk)
         values = [getattr(narrative, c.name, "") if narrative else "" for c in NARRATIVE_COLUMNS]
         return [*values, narrative.suppress_below if narrative else 0]
 
+    return [
+        _row(
+            p.slug,
+            p.title,
+            p.subtitle,
+            p.organisation,
+            p.starts_on,
+            p.ends_on,
+            *narrative_values(p),
+        )
+        for p in scope.phases
+    ]
+
+
+def _workshop_rows(scope: _Scope) -> list[Row]:
+    return [
+        _row(
+            w.reference,
+            w.phase.slug,
+            w.title,
+            w.kind,
+            w.date,
+            w.start_time,
+            w.end_time,
+            w.venue,
+            w.description,
+            w.status,
+            w.attendance_people,
+            w.attendance_organisations,
+            ", ".join(sorted(user.get_username() for user in w.facilitators.all())),
+        )
+        for w in scope.workshops
+    ]
+
+
+def _session_rows(scope: _Scope) -> list[Row]:
+    return [
+        _row(
+            scope.reference[s.workshop_id],
+            s.position,
+            s.title,
+            s.prompt,
+            s.purpose,
+            s.writing_minutes,
+            s.dots_per_participant,
+            s.dots_may_stack,
+            s.phase,
+            s.results_revealed,
+            s.join_code,
+            s.phase_changed_at,
+        )
+        for s in scope.sessions
+    ]
+
+
+def _participant_rows(scope: _Scope) -> list[Row]:
     def named(p: Participant, value: str) -> str:
         return value if p.consent_to_be_named and p.erased_at is None else ""
 
-    tables: dict[str, list[Row]] = {
-        "phases": [
-            _row(
-                p.slug,
-                p.title,
-                p.subtitle,
-                p.organisation,
-                p.starts_on,
-                p.ends_on,
-                *narrative_values(p),
-            )
-            for p in phases
-        ],
-        "workshops": [
-            _row(
-                w.reference,
-                w.phase.slug,
-                w.title,
-                w.kind,
-                w.date,
-                w.start_time,
-                w.end_time,
-                w.venue,
-                w.description,
-                w.status,
-                w.attendance_people,
-                w.attendance_organisations,
-                ", ".join(sorted(user.get_username() for user in w.facilitators.all())),
-            )
-            for w in workshop_list
-        ],
-        "sessions": [
-            _row(
-                reference[s.workshop_id],
-                s.position,
-                s.title,
-                s.prompt,
-                s.purpose,
-                s.writing_minutes,
-                s.dots_per_participant,
-                s.dots_may_stack,
-                s.phase,
-                s.results_revealed,
-                s.join_code,
-                s.phase_changed_at,
-            )
-            for s in sessions
-        ],
-        "participants": [
-            _row(
-                reference[p.workshop_id],
-                p.reference,
-                named(p, p.name),
-                p.organisation,
-                p.level_of_government,
-                named(p, p.role),
-                named(p, p.email),
-                p.consent_to_be_named,
-                p.consent_recorded_at,
-                p.joined_at,
-                p.erased_at,
-            )
-            for p in participants
-        ],
-        "categories": [
-            _row(
-                *in_session(c.session_id),
-                c.reference_number,
-                c.name,
-                c.description,
-                *(
-                    (
-                        c.presented_from.session.workshop.reference,
-                        c.presented_from.session.position,
-                        c.presented_from.reference_number,
-                    )
-                    if c.presented_from_id
-                    else (None, None, None)
-                ),
-            )
-            for c in categories
-        ],
-        "statements": [
-            _row(
-                *in_session(s.session_id),
-                str(s.idempotency_key),
-                s.text,
-                s.use,
-                s.source,
-                number.get(s.category_id),
-                participant_ref.get(s.participant_id),
-                s.hidden,
-                s.hidden_reason,
-                s.created_at,
-            )
-            for s in statements
-        ],
-        "dots": [
-            _row(
-                *in_session(d.session_id),
-                number[d.category_id],
-                participant_ref[d.participant_id],
-                d.count,
-                d.placed_at,
-            )
-            for d in dots
-        ],
-        "paper_dots": [
-            _row(*in_session(t.session_id), number[t.category_id], t.count, t.note, t.recorded_at)
-            for t in paper
-        ],
-        "notes": [
-            _row(
-                *in_session(n.session_id),
-                n.number,
-                n.based_on,
-                n.text,
-                n.author.get_username() if n.author else None,
-                n.created_at,
-            )
-            for n in notes
-        ],
-    }
-    assert list(tables) == [sheet.name for sheet in SHEETS]  # noqa: S101 - layout and rows agree
-    return tables
+    return [
+        _row(
+            scope.reference[p.workshop_id],
+            p.reference,
+            named(p, p.name),
+            p.organisation,
+            p.level_of_government,
+            named(p, p.role),
+            named(p, p.email),
+            p.consent_to_be_named,
+            p.consent_recorded_at,
+            p.joined_at,
+            p.erased_at,
+        )
+        for p in scope.participants
+    ]
+
+
+def _category_rows(scope: _Scope) -> list[Row]:
+    def origin(c: Category) -> tuple:
+        if not c.presented_from_id:
+            return (None, None, None)
+        source = c.presented_from
+        return (source.session.workshop.reference, source.session.position, source.reference_number)
+
+    return [
+        _row(
+            *scope.session_keys[c.session_id],
+            c.reference_number,
+            c.name,
+            c.description,
+            *origin(c),
+        )
+        for c in scope.categories
+    ]
+
+
+def _statement_rows(scope: _Scope) -> list[Row]:
+    statements = sorted(
+        Statement.objects.filter(**scope.session_scope),
+        key=lambda s: (scope.session_place[s.session_id], s.created_at, str(s.idempotency_key)),
+    )
+    return [
+        _row(
+            *scope.session_keys[s.session_id],
+            str(s.idempotency_key),
+            s.text,
+            s.use,
+            s.source,
+            scope.number.get(s.category_id),
+            scope.participant_ref.get(s.participant_id),
+            s.hidden,
+            s.hidden_reason,
+            s.created_at,
+        )
+        for s in statements
+    ]
+
+
+def _dot_rows(scope: _Scope) -> list[Row]:
+    dots = sorted(
+        Dot.objects.filter(**scope.session_scope),
+        key=lambda d: (
+            scope.session_place[d.session_id],
+            scope.number[d.category_id],
+            scope.participant_ref[d.participant_id],
+        ),
+    )
+    return [
+        _row(
+            *scope.session_keys[d.session_id],
+            scope.number[d.category_id],
+            scope.participant_ref[d.participant_id],
+            d.count,
+            d.placed_at,
+        )
+        for d in dots
+    ]
+
+
+def _paper_dot_rows(scope: _Scope) -> list[Row]:
+    tallies = sorted(
+        PaperDotTally.objects.filter(**scope.session_scope),
+        key=lambda t: (scope.session_place[t.session_id], scope.number[t.category_id]),
+    )
+    return [
+        _row(
+            *scope.session_keys[t.session_id],
+            scope.number[t.category_id],
+            t.count,
+            t.note,
+            t.recorded_at,
+        )
+        for t in tallies
+    ]
+
+
+def _note_rows(scope: _Scope) -> list[Row]:
+    notes = sorted(
+        NoteRevision.objects.filter(**scope.session_scope).select_related("author"),
+        key=lambda n: (scope.session_place[n.session_id], n.number),
+    )
+    return [
+        _row(
+            *scope.session_keys[n.session_id],
+            n.number,
+            n.based_on,
+            n.text,
+            n.author.get_username() if n.author else None,
+            n.created_at,
+        )
+        for n in notes
+    ]
+
+
+# Each sheet's rows, in the layout's order of sheets.
+SHEET_ROWS: dict[str, Callable[[_Scope], list[Row]]] = {
+    "phases": _phase_rows,
+    "workshops": _workshop_rows,
+    "sessions": _session_rows,
+    "participants": _participant_rows,
+    "categories": _category_rows,
+    "statements": _statement_rows,
+    "dots": _dot_rows,
+    "paper_dots": _paper_dot_rows,
+    "notes": _note_rows,
+}
+assert list(SHEET_ROWS) == [sheet.name for sheet in SHEETS]  # noqa: S101 - layout and rows agree
+
+
+def records_tables(*, phase: ProjectPhase | None = None) -> dict[str, list[Row]]:
+    """Every sheet's rows for one phase, or for all phases when ``phase`` is None.
+
+    Eleven queries, whatever the number of records.
+    """
+    scope = _scope(phase)
+    return {name: rows(scope) for name, rows in SHEET_ROWS.items()}
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from reports.records.layout import README_SHEET, SHEETS_BY_NAME
-from sessions.text import cell_value
+from sessions.text import cell_value, xlsx_value
 
 # Fixed times inside the files, so the same records always give byte-identical files.
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -25,6 +25,10 @@ CORE_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>
 
 def _cells(row: Sequence[object]) -> list[object]:
     return [cell_value(value, reversible=True) for value in row]
+
+
+def _xlsx_cells(row: Sequence[object]) -> list[object]:
+    return [xlsx_value(value, reversible=True) for value in row]
 
 
 def workbook_bytes(
@@ -40,7 +44,7 @@ def workbook_bytes(
     if readme:
         sheet = workbook.create_sheet(README_SHEET)
         for row in readme:
-            sheet.append([cell_value(cell) for cell in row])
+            sheet.append([xlsx_value(cell) for cell in row])
         sheet.column_dimensions["A"].width = 24
         sheet.column_dimensions["B"].width = 28
         sheet.column_dimensions["C"].width = 90
@@ -51,7 +55,7 @@ def workbook_bytes(
             cell.font = bold
         sheet.freeze_panes = "A2"
         for row in rows:
-            sheet.append(_cells(row))
+            sheet.append(_xlsx_cells(row))
         for cell in sheet[1]:
             sheet.column_dimensions[cell.column_letter].width = max(12, len(str(cell.value)) + 2)
     workbook.properties.creator = "ctg-workshops"

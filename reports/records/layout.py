@@ -4,13 +4,15 @@ One definition serves the reader, the writer, the downloadable template and the 
 (docs/records.md is checked against it by a test), so they cannot drift apart.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.db.models import Field, Model
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from responses.models import STATEMENT_MAX_LENGTH, Participant, Statement
-from sessions.models import PlenarySession, Workshop
+from reports.models import ReportNarrative
+from responses.models import Category, PaperDotTally, Participant, Statement
+from sessions.models import NoteRevision, PlenarySession, ProjectPhase, Workshop
 
 LAYOUT_VERSION = 1
 
@@ -33,6 +35,8 @@ class Column:
     minimum: int | None = None
     maximum: int | None = None
     default: object = None
+    # The model field the column fills, whose length or choices it takes (``modelled``).
+    model_field: Field | None = field(default=None, compare=False, repr=False)
 
 
 def column_rule(column: Column) -> str:
@@ -91,8 +95,26 @@ class Sheet:
         return next(column for column in self.columns if column.name == name)
 
 
-def _values(choices) -> tuple[str, ...]:
-    return tuple(value for value, _label in choices)
+def modelled(
+    model: type[Model],
+    name: str,
+    kind: str,
+    help: str | Promise,
+    required: bool = False,
+    **options,
+) -> Column:
+    """The column that fills ``model``'s field ``name``: its length or choices are the field's.
+
+    So a longer title or a new kind of workshop in a model is in the layout at once, and the
+    import refuses exactly what the database would.
+    """
+    model_field = model._meta.get_field(name)
+    if kind == "choice":
+        options["choices"] = tuple(value for value, _label in model_field.choices)
+        options["labels"] = tuple(model_field.choices)
+    elif kind == "text":
+        options["max_length"] = model_field.max_length
+    return Column(name, kind, help, required, model_field=model_field, **options)
 
 
 WORKSHOP = Column(
@@ -109,7 +131,12 @@ PARTICIPANT = Column(
 )
 
 NARRATIVE_COLUMNS = tuple(
-    Column(name, "text", _("Report narrative in Markdown: %(section)s.") % {"section": label})
+    modelled(
+        ReportNarrative,
+        name,
+        "text",
+        _("Report narrative in Markdown: %(section)s.") % {"section": label},
+    )
     for name, label in (
         ("abstract", _("abstract")),
         ("introduction", _("introduction")),
@@ -127,9 +154,9 @@ SHEETS: tuple[Sheet, ...] = (
         _("Project phases: each groups the workshops of one summary report."),
         (
             Column("phase", "key", _("Short name (letters, digits, hyphens)."), True),
-            Column("title", "text", _("Title of the phase."), True, max_length=200),
-            Column("subtitle", "text", _("Subtitle."), max_length=300, default=""),
-            Column("organisation", "text", _("Who runs the project."), max_length=200, default=""),
+            modelled(ProjectPhase, "title", "text", _("Title of the phase."), True),
+            modelled(ProjectPhase, "subtitle", "text", _("Subtitle."), default=""),
+            modelled(ProjectPhase, "organisation", "text", _("Who runs the project."), default=""),
             Column("starts_on", "date", _("First day (YYYY-MM-DD).")),
             Column("ends_on", "date", _("Last day (YYYY-MM-DD).")),
             *NARRATIVE_COLUMNS,
@@ -154,26 +181,18 @@ SHEETS: tuple[Sheet, ...] = (
                 True,
             ),
             Column("phase", "key", _("The phase's short name."), True),
-            Column("title", "text", _("Title."), True, max_length=200),
-            Column(
-                "kind",
-                "choice",
-                _("Kind of workshop."),
-                True,
-                _values(Workshop.Kind.choices),
-                labels=Workshop.Kind.choices,
-            ),
+            modelled(Workshop, "title", "text", _("Title."), True),
+            modelled(Workshop, "kind", "choice", _("Kind of workshop."), True),
             Column("date", "date", _("Date (YYYY-MM-DD)."), True),
             Column("start_time", "time", _("Start time (HH:MM).")),
             Column("end_time", "time", _("End time (HH:MM).")),
-            Column("venue", "text", _("Venue."), max_length=300, default=""),
-            Column("description", "text", _("Description."), default=""),
-            Column(
+            modelled(Workshop, "venue", "text", _("Venue."), default=""),
+            modelled(Workshop, "description", "text", _("Description."), default=""),
+            modelled(
+                Workshop,
                 "status",
                 "choice",
                 _("Where the workshop stands."),
-                choices=_values(Workshop.Status.choices),
-                labels=Workshop.Status.choices,
                 default=Workshop.Status.COMPLETED,
             ),
             Column(
@@ -197,16 +216,11 @@ SHEETS: tuple[Sheet, ...] = (
         (
             WORKSHOP,
             SESSION,
-            Column("title", "text", _("Title."), True, max_length=200),
-            Column("prompt", "text", _("The question participants answered."), True),
-            Column(
-                "purpose",
-                "choice",
-                _("What the session collected."),
-                True,
-                _values(PlenarySession.Purpose.choices),
-                labels=PlenarySession.Purpose.choices,
+            modelled(PlenarySession, "title", "text", _("Title."), True),
+            modelled(
+                PlenarySession, "prompt", "text", _("The question participants answered."), True
             ),
+            modelled(PlenarySession, "purpose", "choice", _("What the session collected."), True),
             Column(
                 "writing_minutes",
                 "int",
@@ -229,20 +243,19 @@ SHEETS: tuple[Sheet, ...] = (
                 _("Could dots stack on a category (yes/no)?"),
                 default=False,
             ),
-            Column(
+            modelled(
+                PlenarySession,
                 "phase",
                 "choice",
                 _("Where the session stands."),
-                choices=_values(PlenarySession.Phase.choices),
-                labels=PlenarySession.Phase.choices,
                 default=PlenarySession.Phase.CLOSED,
             ),
             Column("results_revealed", "bool", _("Were the tallies shown (yes/no)?"), default=True),
-            Column(
+            modelled(
+                PlenarySession,
                 "join_code",
                 "text",
                 _("Join code (a new one is made if blank or taken)."),
-                max_length=12,
             ),
             Column("phase_changed_at", "datetime", _("When the phase last changed.")),
         ),
@@ -255,27 +268,22 @@ SHEETS: tuple[Sheet, ...] = (
             Column(
                 "participant", "key", _("A reference you choose, unique in the workshop."), True
             ),
-            Column(
-                "name", "text", _("Name (exported only with consent)."), max_length=200, default=""
+            modelled(
+                Participant, "name", "text", _("Name (exported only with consent)."), default=""
             ),
-            Column("organisation", "text", _("Organisation."), max_length=200, default=""),
-            Column(
+            modelled(Participant, "organisation", "text", _("Organisation."), default=""),
+            modelled(
+                Participant,
                 "level_of_government",
                 "choice",
                 _("Level of government."),
-                choices=_values(Participant.Level.choices),
-                labels=Participant.Level.choices,
                 default="",
             ),
-            Column(
-                "role", "text", _("Role (exported only with consent)."), max_length=200, default=""
+            modelled(
+                Participant, "role", "text", _("Role (exported only with consent)."), default=""
             ),
-            Column(
-                "email",
-                "text",
-                _("E-mail (exported only with consent)."),
-                max_length=254,
-                default="",
+            modelled(
+                Participant, "email", "text", _("E-mail (exported only with consent)."), default=""
             ),
             Column(
                 "consent_to_be_named", "bool", _("Consented to be named (yes/no)."), default=False
@@ -294,8 +302,8 @@ SHEETS: tuple[Sheet, ...] = (
             WORKSHOP,
             SESSION,
             CATEGORY_NUMBER,
-            Column("name", "text", _("Name, unique in the session."), True, max_length=200),
-            Column("description", "text", _("Description."), default=""),
+            modelled(Category, "name", "text", _("Name, unique in the session."), True),
+            modelled(Category, "description", "text", _("Description."), default=""),
             Column(
                 "presented_from_workshop",
                 "key",
@@ -319,21 +327,19 @@ SHEETS: tuple[Sheet, ...] = (
                 _("A key that identifies the card (blank: made from the text)."),
                 max_length=64,
             ),
-            Column("text", "text", _("The card's text."), True, max_length=STATEMENT_MAX_LENGTH),
-            Column(
+            modelled(Statement, "text", "text", _("The card's text."), True),
+            modelled(
+                Statement,
                 "use",
                 "choice",
                 _("E for external use, I for internal, blank if not marked."),
-                choices=_values(Statement.Use.choices),
-                labels=Statement.Use.choices,
                 default="",
             ),
-            Column(
+            modelled(
+                Statement,
                 "source",
                 "choice",
                 _("How it was collected."),
-                choices=_values(Statement.Source.choices),
-                labels=Statement.Source.choices,
                 default=Statement.Source.CARD,
             ),
             Column(
@@ -344,11 +350,11 @@ SHEETS: tuple[Sheet, ...] = (
             ),
             Column("participant", "key", _("Who wrote it, if known.")),
             Column("hidden", "bool", _("Hidden from the report (yes/no)."), default=False),
-            Column(
+            modelled(
+                Statement,
                 "hidden_reason",
                 "text",
                 _("Why it is hidden; needed when hidden."),
-                max_length=300,
                 default="",
             ),
             Column("created_at", "datetime", _("When it was written.")),
@@ -374,7 +380,7 @@ SHEETS: tuple[Sheet, ...] = (
             SESSION,
             CATEGORY_NUMBER,
             Column("count", "int", _("Dots counted."), True, minimum=0, maximum=100000),
-            Column("note", "text", _("Who counted, from what."), max_length=300, default=""),
+            modelled(PaperDotTally, "note", "text", _("Who counted, from what."), default=""),
             Column("recorded_at", "datetime", _("When the total was recorded.")),
         ),
     ),
@@ -386,7 +392,7 @@ SHEETS: tuple[Sheet, ...] = (
             SESSION,
             Column("revision", "int", _("Revision number, from 1."), True, minimum=1),
             Column("based_on", "int", _("The earlier revision it was written from."), minimum=1),
-            Column("text", "text", _("The notes."), default=""),
+            modelled(NoteRevision, "text", "text", _("The notes."), default=""),
             Column("author", "user", _("User name of who saved it.")),
             Column("saved_at", "datetime", _("When it was saved.")),
         ),

@@ -10,14 +10,17 @@ the ``RECORDS_IMPORT_*`` settings; docs/records.md):
   neither a NUL nor a megabyte-long cell gets further than this module;
 - a workbook's sheets and shared texts are read by a lean parser of their XML that keeps one
   row in memory and counts the XML elements against the row cap, so a few kilobytes packed
-  with millions of tiny elements are refused after a bounded amount of work. openpyxl reads the
-  small parts around them (the package, the workbook, the styles), each at most a megabyte.
+  with millions of tiny elements are refused after a bounded amount of work. Elements are
+  counted as they start, and nested at most ``MAX_DEPTH`` deep, so unclosed tags are refused
+  too; no tag, comment or reference may be longer than ``MAX_TOKEN_BYTES`` nor an element carry
+  more than ``MAX_ATTRIBUTES``, as expat's time on one token grows with the square of its
+  length. openpyxl reads the small parts around them (the package, the workbook, the styles),
+  each at most a megabyte.
 """
 
 import codecs
 import csv
 import io
-import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -35,16 +38,24 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles.stylesheet import apply_stylesheet
-from openpyxl.utils import column_index_from_string, get_column_letter
-from openpyxl.utils.datetime import from_excel, from_ISO8601
+from openpyxl.utils import get_column_letter
 from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS, WORKSHEET_TYPE
 
 from reports.records.layout import README_SHEET, SHEETS_BY_NAME
+from reports.records.markup import BoundedMarkup, MarkupTooLong
+from reports.records.sheet_xml import (
+    CELL,
+    MAX_COLUMNS,
+    SHARED,
+    NumberedRow,
+    Styles,
+    text_of,
+    worksheet_rows,
+)
 from sessions.text import strip_control_characters
 
 # A records file has nine sheets and a "read me"; its widest sheet has 14 columns.
 MAX_SHEETS = 20
-MAX_COLUMNS = 50
 # Sheet and column names are short; longer ones are unknown anyway and are cut when reported.
 MAX_NAME = 100
 # XML elements a workbook's sheets and shared texts may hold per row allowed: a row of 14
@@ -53,14 +64,19 @@ ELEMENTS_PER_ROW = 50
 # The parts of a workbook openpyxl reads for us (package, workbook, relationships, styles) are
 # a few kilobytes from any spreadsheet program; its parsers are slow on a crafted large one.
 MAX_PART_BYTES = 1_000_000
+# A worksheet nests its elements 5 to 7 deep (worksheet, sheetData, row, c, is, r, t), its
+# extensions about ten; unclosed tags nest without end, each kept open in memory.
+MAX_DEPTH = 32
+# The longest piece of markup in a sheet or table of texts: a tag with its attributes, a
+# comment, a processing instruction or an entity reference. Spreadsheet programs write a few
+# dozen bytes; expat reparses an unfinished one from its start with each 16 KB it is fed, so
+# its time grows with the square of the length: 64 KB costs a millisecond, 19 MB over 30 s.
+MAX_TOKEN_BYTES = 64 * 1024
+# Attributes of one element: a row has at most a dozen or so, a cell six.
+MAX_ATTRIBUTES = 64
 
-NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-ROW, CELL, VALUE, INLINE, TEXT, RUN, SHARED = (
-    NS + tag for tag in ("row", "c", "v", "is", "t", "r", "si")
-)
 # The elements read with their children; every other element is dropped once it ends.
 WHOLE = frozenset({CELL, SHARED})
-CELL_REFERENCE = re.compile(r"([A-Z]{1,3})[0-9]+")
 # The expat errors a crafted entity gives, should one get past defusedxml's refusals.
 ENTITY_ERRORS = {
     expat_errors.codes[expat_errors.XML_ERROR_UNDEFINED_ENTITY],
@@ -135,7 +151,6 @@ def sheet_for_file(stem: str) -> str:
 
 # A row as the readers give it: its number in the sheet (the headings are row 1) and its
 # cells as (column index from 0, value) pairs, empty cells left out or None.
-NumberedRow = tuple[int, Iterable[tuple[int, object]]]
 
 
 def _count(value: int) -> str:
@@ -238,23 +253,55 @@ class _Reading:
         its parent, so memory holds about one row, however large the sheet.
         """
         budget = self.limits.rows * ELEMENTS_PER_ROW
+        markup = BoundedMarkup(source, MAX_TOKEN_BYTES)
+        try:
+            yield from self._elements(markup, budget)
+        except MarkupTooLong:
+            raise UnreadableFile(
+                _(
+                    "The workbook's XML has a tag, comment or reference of more than "
+                    "%(max)s bytes, where spreadsheet programs write a few dozen; it was not "
+                    "read."
+                )
+                % {"max": _count(MAX_TOKEN_BYTES)}
+            ) from None
+
+    def _elements(self, markup: IO[bytes], budget: int) -> Iterator[Element]:
         stack: list[Element] = []
         whole = 0  # open elements whose children are kept
-        for event, element in iterparse(source, events=("start", "end"), forbid_dtd=True):
+        for event, element in iterparse(markup, events=("start", "end"), forbid_dtd=True):
             if event == "start":
+                # Counted as they start, so that unclosed elements count too.
+                self.elements += 1
+                if self.elements > budget:
+                    raise UnreadableFile(
+                        _(
+                            "The workbook holds more than %(max)s XML elements (cells, texts "
+                            "and the like), far more than %(rows)s rows need; it was not read. "
+                            "Split it into parts."
+                        )
+                        % {"max": _count(budget), "rows": _count(self.limits.rows)}
+                    )
+                if len(stack) == MAX_DEPTH:
+                    raise UnreadableFile(
+                        _(
+                            "The workbook's XML nests elements more than %(max)d deep, where "
+                            "spreadsheet programs nest about ten; it was not read."
+                        )
+                        % {"max": MAX_DEPTH}
+                    )
+                if len(element.attrib) > MAX_ATTRIBUTES:
+                    raise UnreadableFile(
+                        _(
+                            "The workbook's XML has an element with more than %(max)d "
+                            "attributes, where spreadsheet programs write at most a dozen or "
+                            "so; it was not read."
+                        )
+                        % {"max": MAX_ATTRIBUTES}
+                    )
                 stack.append(element)
                 whole += element.tag in WHOLE
                 continue
-            self.elements += 1
-            if self.elements > budget:
-                raise UnreadableFile(
-                    _(
-                        "The workbook holds more than %(max)s XML elements (cells, texts and "
-                        "the like), far more than %(rows)s rows need; it was not read. Split "
-                        "it into parts."
-                    )
-                    % {"max": _count(budget), "rows": _count(self.limits.rows)}
-                )
             stack.pop()
             whole -= element.tag in WHOLE
             yield element
@@ -316,15 +363,6 @@ def _read(name: str, content: bytes, reading: _Reading) -> list[RawSheet]:
 # --- Workbooks -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Styles:
-    """What turns a number into a date: the workbook's epoch and its date-formatted styles."""
-
-    epoch: object
-    dates: frozenset[int]
-    durations: frozenset[int]
-
-
 def _read_workbook(content: bytes, reading: _Reading) -> list[RawSheet]:
     if not openpyxl.DEFUSEDXML:
         # openpyxl parses with defusedxml only when it is installed and OPENPYXL_DEFUSEDXML is
@@ -350,7 +388,7 @@ def _read_workbook(content: bytes, reading: _Reading) -> list[RawSheet]:
                 _check_part(info)
         reader.read_workbook()
         apply_stylesheet(reader.archive, reader.wb)
-        styles = _Styles(
+        styles = Styles(
             epoch=reader.wb.epoch,
             dates=frozenset(getattr(reader.wb, "_date_formats", ())),
             durations=frozenset(getattr(reader.wb, "_timedelta_formats", ())),
@@ -376,7 +414,7 @@ def _read_workbook(content: bytes, reading: _Reading) -> list[RawSheet]:
             if title.strip().lower() == README_SHEET:
                 continue
             with reader.archive.open(target) as source:
-                rows = _worksheet_rows(reading.finished(source), strings, styles)
+                rows = worksheet_rows(reading.finished(source), strings, styles)
                 sheets.append(reading.sheet(title, rows))
         return sheets
     except UnreadableFile:
@@ -407,68 +445,8 @@ def _shared_strings(reader: ExcelReader, reading: _Reading) -> list[str]:
     with reader.archive.open(part.PartName[1:]) as source:
         for element in reading.finished(source):
             if element.tag == SHARED:
-                # As openpyxl reads it: "_x005F_" is how Excel writes an underscore that
-                # starts something looking like its own escapes.
-                strings.append(_text(element).replace("x005F_", ""))
+                strings.append(text_of(element))
     return strings
-
-
-def _worksheet_rows(
-    elements: Iterator[Element], strings: list[str], styles: _Styles
-) -> Iterator[NumberedRow]:
-    """A worksheet's rows, from its elements as they end (``_Reading.finished``)."""
-    number = column = 0
-    cells: list[tuple[int, object]] = []
-    for element in elements:
-        if element.tag == CELL:
-            reference = element.get("r")
-            if reference:
-                match = CELL_REFERENCE.fullmatch(reference)
-                if match is None:
-                    raise ValueError(f"{reference[:20]} is not a cell reference")
-                column = column_index_from_string(match.group(1))
-            else:
-                column += 1
-            if column <= MAX_COLUMNS + 1:  # one more, so that a header too wide is seen
-                cells.append((column - 1, _cell_value(element, strings, styles)))
-        elif element.tag == ROW:
-            given = element.get("r")
-            number = int(given) if given else number + 1
-            yield number, cells
-            cells, column = [], 0
-
-
-def _cell_value(cell: Element, strings: list[str], styles: _Styles) -> object:
-    """A cell's value as openpyxl gives it with ``data_only``: its text, number, date or flag."""
-    kind = cell.get("t", "n")
-    if kind == "inlineStr":
-        inline = cell.find(INLINE)
-        return None if inline is None else _text(inline)
-    value = cell.findtext(VALUE) or None
-    if value is None:
-        return None
-    if kind == "n":
-        number = float(value) if any(c in value for c in ".Ee") else int(value)
-        style = int(cell.get("s") or 0)
-        if style in styles.dates:
-            try:
-                return from_excel(number, styles.epoch, timedelta=style in styles.durations)
-            except (OverflowError, ValueError):
-                return number  # not a date after all; its column will say what it needs
-        return number
-    if kind == "s":
-        return strings[int(value)]
-    if kind == "b":
-        return bool(int(value))
-    if kind == "d":
-        return from_ISO8601(value)
-    return value  # "str", a formula's text; "e", an error such as #N/A
-
-
-def _text(element: Element) -> str:
-    """The text of a shared or inline string: its own text, then its formatted runs'."""
-    runs = (run.findtext(TEXT) or "" for run in element.iterfind(RUN))
-    return (element.findtext(TEXT) or "") + "".join(runs)
 
 
 def _workbook_problem(error: BaseException) -> str:

@@ -177,7 +177,7 @@ def test_facilitator_runs_a_session_from_plan_to_revealed_tallies(
     page.get_by_role("button", name="Reveal the results").click()
     expect(page.locator(".board-tally")).to_have_count(3)
     expect(page.locator(".board-tally").first).to_contain_text(re.compile(r"1 dot"))
-    audit(page, name="workshop_sessions:session_board (revealed)")
+    audit(page, name="facilitation:session_board (revealed)")
     expect(phone.get_by_text("1 dot in all").first).to_be_visible(timeout=8_000)
 
 

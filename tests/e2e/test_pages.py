@@ -41,7 +41,8 @@ PAGES: dict[str, Page] = {
         "facilitator", lambda world: world["workshop"].get_absolute_url()
     ),
     "workshop_sessions:session_join_screen": Page(
-        "facilitator", lambda world: session_page("session_join_screen", world["collecting"])
+        "facilitator",
+        lambda world: session_page("workshop_sessions:session_join_screen", world["collecting"]),
     ),
     "workshop_sessions:workshop_create": Page(
         "facilitator", lambda world: reverse("workshop_sessions:workshop_create")
@@ -59,44 +60,48 @@ PAGES: dict[str, Page] = {
         lambda world: reverse("workshop_sessions:session_create", args=[world["workshop"].pk]),
     ),
     "workshop_sessions:session_edit": Page(
-        "facilitator", lambda world: session_page("session_edit", world["collecting"])
+        "facilitator",
+        lambda world: session_page("workshop_sessions:session_edit", world["collecting"]),
     ),
-    "workshop_sessions:session_board": Page(
-        "facilitator", lambda world: session_page("session_board", world["collecting"])
+    "facilitation:session_board": Page(
+        "facilitator", lambda world: session_page("facilitation:session_board", world["collecting"])
     ),
-    "workshop_sessions:session_board (revealed)": Page(
-        "facilitator", lambda world: session_page("session_board", world["closed"])
+    "facilitation:session_board (revealed)": Page(
+        "facilitator", lambda world: session_page("facilitation:session_board", world["closed"])
     ),
-    "workshop_sessions:session_board (voting)": Page(
-        "staff", lambda world: session_page("session_board", world["voting"])
+    "facilitation:session_board (voting)": Page(
+        "staff", lambda world: session_page("facilitation:session_board", world["voting"])
     ),
     "workshop_sessions:session_notes": Page(
-        "facilitator", lambda world: session_page("session_notes", world["collecting"])
+        "facilitator",
+        lambda world: session_page("workshop_sessions:session_notes", world["collecting"]),
     ),
     "workshop_sessions:session_note_history": Page(
-        "facilitator", lambda world: session_page("session_note_history", world["collecting"])
+        "facilitator",
+        lambda world: session_page("workshop_sessions:session_note_history", world["collecting"]),
     ),
-    "workshop_sessions:session_cards": Page(
-        "facilitator", lambda world: session_page("session_cards", world["collecting"])
+    "facilitation:session_cards": Page(
+        "facilitator", lambda world: session_page("facilitation:session_cards", world["collecting"])
     ),
-    "workshop_sessions:session_clustering": Page(
-        "facilitator", lambda world: session_page("session_clustering", world["clustering"])
+    "facilitation:session_clustering": Page(
+        "facilitator",
+        lambda world: session_page("facilitation:session_clustering", world["clustering"]),
     ),
-    "workshop_sessions:session_clustering (empty, can present)": Page(
-        "facilitator", lambda world: session_page("session_clustering", world["empty"])
+    "facilitation:session_clustering (empty, can present)": Page(
+        "facilitator", lambda world: session_page("facilitation:session_clustering", world["empty"])
     ),
     # One category's editor open (with tick boxes for a split), and the hide form of a statement.
-    "workshop_sessions:session_clustering (editing a category)": Page(
+    "facilitation:session_clustering (editing a category)": Page(
         "facilitator",
         lambda world: (
-            session_page("session_clustering", world["clustering"])
+            session_page("facilitation:session_clustering", world["clustering"])
             + f"?edit={world['clustering'].categories.get(reference_number=1).pk}"
         ),
     ),
-    "workshop_sessions:session_clustering (hiding a statement)": Page(
+    "facilitation:session_clustering (hiding a statement)": Page(
         "facilitator",
         lambda world: (
-            session_page("session_clustering", world["clustering"])
+            session_page("facilitation:session_clustering", world["clustering"])
             + f"?hide={world['clustering'].statements.get(text='Nobody owns the account').pk}"
         ),
     ),
@@ -144,14 +149,14 @@ PAGES: dict[str, Page] = {
     "published:index (none yet)": Page(None, lambda world: reverse("published:index")),
     "published:report": Page(None, lambda world: publish(world, then="published:report")),
     # Staff's pages for participants' personal data.
-    "workshop_sessions:participant_list": Page(
+    "facilitation:participant_list": Page(
         "staff",
-        lambda world: reverse("workshop_sessions:participant_list", args=[world["workshop"].pk]),
+        lambda world: reverse("facilitation:participant_list", args=[world["workshop"].pk]),
     ),
-    "workshop_sessions:participant_erase": Page(
+    "facilitation:participant_erase": Page(
         "staff",
         lambda world: reverse(
-            "workshop_sessions:participant_erase",
+            "facilitation:participant_erase",
             args=[world["workshop"].pk, world["participant"].pk],
         ),
     ),
@@ -191,9 +196,9 @@ PAGES: dict[str, Page] = {
         "participant",
         lambda world: projects_page("responses:projects_shared", world, completed=True),
     ),
-    "workshop_sessions:project_review": Page(
+    "facilitation:project_review": Page(
         "facilitator",
-        lambda world: projects_page("workshop_sessions:project_review", world),
+        lambda world: projects_page("facilitation:project_review", world),
     ),
 }
 
@@ -207,7 +212,7 @@ NOT_PAGES = {
     "responses:statement_create": "POST only; redirects back to the session page",
     "responses:statement_withdraw": "POST only; redirects back to the session page",
     "responses:dot_change": "POST only; redirects back, or returns the ballot to htmx",
-    "workshop_sessions:session_board_feed": "a fragment of the board, polled by htmx",
+    "facilitation:session_board_feed": "a fragment of the board, polled by htmx",
     "reports:export": "a download (attachment), not a page",
     "reports:records_export": "a download (attachment), not a page",
     "reports:records_template": "a download (attachment), not a page",
@@ -220,31 +225,31 @@ NOT_PAGES = {
     "published:docx": "a download (attachment), not a page",
     # notifications:opt_out is a page (GET, above); its POST, also sent by mail clients as a
     # one-click unsubscribe, shows the same page in its "done" state.
-    "workshop_sessions:participant_data": "a JSON download (attachment), not a page",
+    "facilitation:participant_data": "a JSON download (attachment), not a page",
     "responses:project_withdraw": "POST only; redirects back to the projects page",
     "responses:projects_shared_download": "a download (attachment), not a page",
-    "workshop_sessions:projects_download": "a download (attachment), not a page",
-    # workshop_sessions:participant_erase is a page (GET, above); its POST erases and redirects
+    "facilitation:projects_download": "a download (attachment), not a page",
+    # facilitation:participant_erase is a page (GET, above); its POST erases and redirects
     # back to the participant list.
-    **{
-        f"workshop_sessions:{name}": "POST only; redirects back to the page it came from"
-        for name in [
-            "session_move",
-            "session_phase",
-            "session_reveal",
-            "category_create",
-            "category_update",
-            "categories_renumber",
-            "statements_move",
-            "category_merge",
-            "category_split",
-            "category_delete",
-            "categories_present",
-            "statement_hide",
-            "statement_restore",
-            "paper_dots_save",
-        ]
-    },
+    **dict.fromkeys(
+        [
+            "workshop_sessions:session_move",
+            "workshop_sessions:session_phase",
+            "workshop_sessions:session_reveal",
+            "facilitation:category_create",
+            "facilitation:category_update",
+            "facilitation:categories_renumber",
+            "facilitation:statements_move",
+            "facilitation:category_merge",
+            "facilitation:category_split",
+            "facilitation:category_delete",
+            "facilitation:categories_present",
+            "facilitation:statement_hide",
+            "facilitation:statement_restore",
+            "facilitation:paper_dots_save",
+        ],
+        "POST only; redirects back to the page it came from",
+    ),
 }
 
 
@@ -336,7 +341,7 @@ def opt_out_url(world: dict, *, opted_out: bool) -> str:
 
 
 def session_page(name: str, session) -> str:
-    return reverse(f"workshop_sessions:{name}", args=[session.workshop_id, session.pk])
+    return reverse(name, args=[session.workshop_id, session.pk])
 
 
 def code_url(session) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -442,6 +443,53 @@ def test_the_documentation_describes_every_sheet_and_column():
         assert f"### {sheet.name}" in text
         for column in sheet.columns:
             assert f"`{column.name}`" in text, (sheet.name, column.name)
+
+
+SHEET_MODELS = {
+    "phases": (ProjectPhase, ReportNarrative),
+    "workshops": (Workshop,),
+    "sessions": (PlenarySession,),
+    "participants": (Participant,),
+    "categories": (Category,),
+    "statements": (Statement,),
+    "dots": (Dot,),
+    "paper_dots": (PaperDotTally,),
+    "notes": (NoteRevision,),
+}
+
+
+def model_field(sheet_name: str, column_name: str):
+    for model in SHEET_MODELS[sheet_name]:
+        try:
+            return model._meta.get_field(column_name)
+        except FieldDoesNotExist:
+            continue
+    return None
+
+
+def test_the_layout_takes_lengths_and_choices_from_the_models():
+    checked = set()
+    for sheet in SHEETS:
+        for column in sheet.columns:
+            field = model_field(sheet.name, column.name)
+            if field is None or column.kind not in ("text", "choice"):
+                continue
+            checked.add((sheet.name, column.name))
+            assert column.model_field is field, (sheet.name, column.name)
+            if column.kind == "text":
+                assert column.max_length == field.max_length, (sheet.name, column.name)
+            else:
+                assert column.choices == tuple(value for value, _label in field.choices)
+                assert column.labels == tuple(field.choices)
+
+    assert ("statements", "text") in checked
+    assert ("participants", "level_of_government") in checked
+    assert SHEETS_BY_NAME["statements"].column("text").max_length == (
+        Statement._meta.get_field("text").max_length
+    )
+    assert SHEETS_BY_NAME["participants"].column("level_of_government").choices == tuple(
+        value for value, _label in Participant._meta.get_field("level_of_government").choices
+    )
 
 
 @pytest.mark.django_db

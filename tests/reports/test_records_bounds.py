@@ -18,8 +18,12 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from reports.models import ImportBatch
+from reports.records import markup as markup_module
+from reports.records import reading
 from reports.records.exporting import records_export
 from reports.records.importing import records_import
+from reports.records.markup import BoundedMarkup
+from reports.records.reading import UnreadableFile
 from responses.models import Statement
 from tests.factories import (
     CategoryFactory,
@@ -390,3 +394,168 @@ def test_the_command_lists_the_kept_problems_and_counts_the_rest(tmp_path):
     lines = errors.getvalue().splitlines()
     assert len([line for line in lines if "No workshop “w-none”" in line]) == 200
     assert "… and 50 more, not listed." in lines
+
+
+# --- XML: depth and the size of one tag ----------------------------------------------------------
+
+SHEET_HEAD = b'<?xml version="1.0"?>' + MAIN + b'<dimension ref="A1:C9"/><sheetData>'
+DEPTH_MESSAGE = (
+    "The workbook's XML nests elements more than 32 deep, where spreadsheet programs nest about "
+    "ten; it was not read."
+)
+TOKEN_MESSAGE = (
+    "The workbook's XML has a tag, comment or reference of more than 65,536 bytes, where "
+    "spreadsheet programs write a few dozen; it was not read."
+)
+
+
+class CountingSource(io.BytesIO):
+    """XML in memory that counts the bytes read from it."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.bytes_read = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        self.bytes_read += len(data)
+        return data
+
+
+def finished_elements(
+    xml: bytes, *, rows: int = 20_000
+) -> tuple[reading._Reading, CountingSource, UnreadableFile]:
+    """Read ``xml`` as a worksheet is read until it is refused; what read it, and why."""
+    state = reading._Reading(reading.Limits(unpacked_bytes=10**9, rows=rows, cell_chars=10**5))
+    source = CountingSource(xml)
+    with pytest.raises(UnreadableFile) as refused:
+        for _element in state.finished(source):
+            pass
+    return state, source, refused.value
+
+
+@pytest.mark.django_db
+def test_unclosed_tags_are_refused_past_the_nesting_limit():
+    # The finding: 6.6 million "<a>" (24 KB zipped) grew a worker to 1.5 GB and ran past 30 s.
+    content = with_sheet_xml(SHEET_HEAD + b"<a>" * 200_000)
+
+    result = records_import(name="deep.xlsx", content=content)
+
+    assert [p.message for p in result.problems] == [DEPTH_MESSAGE]
+
+
+def test_reading_unclosed_tags_stops_at_the_nesting_limit():
+    state, source, refused = finished_elements(SHEET_HEAD + b"<a>" * 200_000)
+
+    assert refused.message == DEPTH_MESSAGE
+    # worksheet, dimension, sheetData, 30 <a> open, and the one <a> too deep
+    assert state.elements == reading.MAX_DEPTH + 2
+    assert source.bytes_read < 100_000  # of 600,000
+
+
+def test_elements_are_counted_as_they_start():
+    # 22 elements left open and 40 closed: counted as they ended, they were 40 of the 50 allowed.
+    xml = SHEET_HEAD + b"<row><c>" * 10 + b"<v/>" * 40
+
+    state, _source, refused = finished_elements(xml, rows=1)
+
+    assert refused.message == (
+        "The workbook holds more than 50 XML elements (cells, texts and the like), far more "
+        "than 1 rows need; it was not read. Split it into parts."
+    )
+    assert state.elements == 51
+
+
+@pytest.mark.django_db
+def test_a_two_megabyte_cell_reference_is_refused():
+    # The finding: one 19 MB reference (23 KB zipped) took expat over 30 s.
+    sheet = SHEET_HEAD + b'<row r="1"><c r="' + b"A" * 2_000_000 + b'1"><v>1</v></c></row>'
+    content = with_sheet_xml(sheet + b"</sheetData></worksheet>")
+
+    result = records_import(name="long.xlsx", content=content)
+
+    assert [p.message for p in result.problems] == [TOKEN_MESSAGE]
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        pytest.param(b'<row r="1" x="' + b"A>" * 1_000_000 + b'"/>', id="quoted >"),
+        pytest.param(b"<row r='1' x='" + b'A">' * 700_000 + b"'/>", id="other quotes"),
+        pytest.param(b'<row r="1" ' + b'x="1" ' * 400_000 + b"/>", id="attributes"),
+        pytest.param(b"<c" + b" " * 2_000_000 + b"/>", id="spaces"),
+        pytest.param(b"</sheetData" + b" " * 2_000_000 + b">", id="end tag"),
+        pytest.param(b"<!--" + b"-> " * 700_000 + b"-->", id="comment"),
+        pytest.param(b"<?pi " + b"x>" * 1_000_000 + b"?>", id="instruction"),
+        pytest.param(b"&" + b"a" * 2_000_000 + b";", id="entity"),
+        pytest.param(b"&#" + b"0" * 2_000_000 + b"65;", id="character"),
+    ],
+)
+def test_reading_stops_early_at_any_piece_of_markup_past_the_limit(markup):
+    state, source, refused = finished_elements(SHEET_HEAD + markup)
+
+    assert refused.message == TOKEN_MESSAGE
+    assert source.bytes_read < 2 * reading.MAX_TOKEN_BYTES + len(SHEET_HEAD)
+    assert state.elements == 3  # worksheet, dimension, sheetData
+
+
+def test_an_element_with_too_many_attributes_is_refused():
+    attributes = b" ".join(b'a%d="1"' % n for n in range(reading.MAX_ATTRIBUTES + 1))
+    _state, _source, refused = finished_elements(SHEET_HEAD + b"<row " + attributes + b"/>")
+
+    assert refused.message == (
+        "The workbook's XML has an element with more than 64 attributes, where spreadsheet "
+        "programs write at most a dozen or so; it was not read."
+    )
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 16 * 1024])
+def test_long_text_and_cdata_pass_and_markup_is_followed_across_reads(size):
+    # CDATA and text are read by expat in pieces, so they are bounded as cells, not here.
+    xml = (
+        SHEET_HEAD
+        + b'<?pi a="?"?><!-- <x> "\' --><row r="1" x=">\'<"><c r="A1" t="inlineStr"><is><t>'
+        + b"x&amp;y>" * 20_000
+        + b"<![CDATA["
+        + b"<c>--> ?> \"'" * 10_000
+        + b"]]></t></is></c></row></sheetData></worksheet>"
+    )
+    markup = BoundedMarkup(io.BytesIO(xml), reading.MAX_TOKEN_BYTES)
+    read = b"".join(iter(lambda: markup.read(size), b""))
+
+    assert read == xml
+    assert markup.state == markup_module._TEXT
+
+
+@pytest.mark.django_db
+def test_a_workbook_with_long_cdata_text_is_read():
+    session = PlenarySessionFactory(workshop=WorkshopFactory(reference="w-1"), position=1)
+    text = "<" + "card --> " * 40 + ">"
+    sheet = sheet_rows(
+        text_row(1, "workshop", "session", "text"),
+        b'<row r="2"><c r="A2" t="inlineStr"><is><t>w-1</t></is></c><c r="B2"><v>1</v></c>'
+        + f'<c r="C2" t="inlineStr"><is><t><![CDATA[{text}]]></t></is></c></row>'.encode(),
+    )
+
+    result = records_import(name="cdata.xlsx", content=with_sheet_xml(sheet))
+
+    assert result.written
+    assert list(session.statements.values_list("text", flat=True)) == [text.strip()]
+
+
+def test_text_that_looks_like_an_ooxml_escape_makes_the_round_trip(db):
+    from reports.records.exporting import records_export
+    from reports.records.importing import records_import
+    from responses.models import Statement
+    from tests.factories import PlenarySessionFactory, StatementFactory
+
+    session = PlenarySessionFactory()
+    texts = ["_x003D_1+1", "a_x005F_b", "_x0009_=tab", "plain_underscore_x12"]
+    for text in texts:
+        StatementFactory(session=session, text=text)
+    phase = session.workshop.phase
+    content = records_export(phase=phase, fmt="xlsx").content
+    Statement.objects.all().delete()
+    result = records_import(name="records.xlsx", content=content, actor=None)
+    assert result.ok, result.problems[:3]
+    assert sorted(Statement.objects.values_list("text", flat=True)) == sorted(texts)

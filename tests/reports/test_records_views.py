@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reports.models import ImportBatch
-from reports.records_views import _progress_key
+from reports.records.progress import progress_key
 from responses.models import Statement
 from tests.factories import PlenarySessionFactory, ProjectPhaseFactory, WorkshopFactory
 
@@ -147,7 +147,7 @@ def test_the_import_reports_its_progress_under_the_pages_key(staff_client, sessi
     response = staff_client.get(reverse("reports:records_progress", args=[key]))
 
     assert response.json() == {"stage": "done", "done": 1, "total": 1}
-    assert cache.get(_progress_key(key)) is not None
+    assert cache.get(progress_key(key)) is not None
     unknown = staff_client.get(
         reverse("reports:records_progress", args=["00000000-0000-0000-0000-000000000000"])
     )

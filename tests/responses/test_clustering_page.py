@@ -12,8 +12,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from responses.facilitation import FacilitationRefused, statements_sort
 from responses.models import Category, Statement
-from responses.services import FacilitationRefused, statements_sort
 from tests.factories import (
     CategoryFactory,
     DotFactory,
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 def url(name, session, query=""):
-    path = reverse(f"workshop_sessions:{name}", args=[session.workshop_id, session.pk])
+    path = reverse(f"facilitation:{name}", args=[session.workshop_id, session.pk])
     return path + query
 
 

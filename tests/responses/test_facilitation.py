@@ -2,8 +2,7 @@ import uuid
 
 import pytest
 
-from responses.models import Category, Statement
-from responses.services import (
+from responses.facilitation import (
     FacilitationRefused,
     card_enter,
     categories_present,
@@ -17,6 +16,7 @@ from responses.services import (
     statement_restore,
     statements_categorise,
 )
+from responses.models import Category, Statement
 from tests.factories import (
     CategoryFactory,
     DotFactory,

@@ -9,6 +9,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from responses.models import Dot, Participant, Statement
+from responses.views import status_key
 from sessions.models import PlenarySession
 from tests.factories import CategoryFactory, ParticipantFactory, PlenarySessionFactory
 
@@ -108,7 +109,7 @@ def test_a_participant_holds_at_most_the_cap_of_cards(client):
     assert client.post(url, card("a fourth"), **JSON).status_code == 201
 
 
-@override_settings(ADDRESS_JOINS_PER_HOUR=3)
+@override_settings(ADDRESS_JOINS_PER_10_MINUTES=3)
 def test_joins_from_one_address_have_a_ceiling(rate_window):
     session = PlenarySessionFactory(phase="collecting")
     url = reverse("responses:session", args=[session.join_code])
@@ -120,6 +121,20 @@ def test_joins_from_one_address_have_a_ceiling(rate_window):
     assert Participant.objects.count() == 3
     other = Client(REMOTE_ADDR="2001:db8:1:2::5").post(url, {"anonymous": "1"})
     assert other.status_code == 302
+
+
+@override_settings(ADDRESS_WRITES_PER_MINUTE=5)
+def test_one_address_cannot_spend_the_sessions_whole_write_budget(rate_window):
+    # 105 identities at one address withdrawing cards that do not exist used up the session's
+    # 3,000 writes a minute; a participant elsewhere was then refused.
+    session = PlenarySessionFactory(phase="collecting")
+    url = reverse("responses:statement_withdraw", args=[session.join_code, 999_999])
+    attackers = [join(session) for _ in range(3)]
+    statuses = [a.post(url, **JSON).status_code for a in attackers for _ in range(3)]
+    assert statuses == [409] * 5 + [429] * 4
+    elsewhere = join(session, "198.51.100.9")
+    create = reverse("responses:statement_create", args=[session.join_code])
+    assert elsewhere.post(create, card("still heard"), **JSON).status_code == 201
 
 
 def guesses(client: Client, count: int) -> list[int]:
@@ -138,13 +153,13 @@ def test_join_codes_cannot_be_guessed_quickly(rate_window):
     assert statuses[:limit] == [200] * limit  # the form explains each wrong code
     assert set(statuses[limit:]) == {429}
     # Over the limit even the right code answers 429 everywhere a code is looked up, so a
-    # guesser learns nothing more this minute.
+    # guesser learns nothing more this minute (a lower-case code included).
     code = session.join_code
     for url in (
         f"{reverse('responses:join')}?code={code}",
         reverse("responses:session", args=[code]),
+        reverse("responses:session", args=[code.lower()]),
         reverse("responses:session_status", args=[code]),
-        reverse("responses:join_qr", args=[code]),
         "/s/QQQQQQ/",
         "/s/QQQQQQ/status/",
     ):
@@ -152,10 +167,16 @@ def test_join_codes_cannot_be_guessed_quickly(rate_window):
         assert response.status_code == 429, url
         assert 0 < int(response["Retry-After"]) <= 60
     assert b"Too many wrong session codes" in guesser.get(f"/s/{code}/").content
-    # Someone who has joined goes on as before; another address is not affected.
+    # Someone who has joined goes on as before: the page and its status polls (which carry
+    # the page's key); the projector's QR code is made from the code alone and never refused.
     participant = ParticipantFactory(workshop=session.workshop)
     guesser.cookies[settings.PARTICIPANT_COOKIE_NAME] = participant.token
     assert guesser.get(f"/s/{code}/").status_code == 200
+    status = reverse("responses:session_status", args=[code])
+    poll = {"phase": session.phase, "revealed": "0", "k": status_key(code)}
+    assert guesser.get(status, poll).status_code == 204
+    assert guesser.get(reverse("responses:join_qr", args=[code])).status_code == 200
+    # Another address is not affected.
     assert Client(REMOTE_ADDR="198.51.100.9").get(f"/s/{code}/").status_code == 200
 
 

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from responses.facilitation import FacilitationRefused, paper_dots_record
 from responses.models import PaperDotTally
-from responses.services import FacilitationRefused, paper_dots_record
 from sessions.models import AuditEvent
 from tests.factories import CategoryFactory, DotFactory, PlenarySessionFactory, WorkshopFactory
 
@@ -101,11 +101,11 @@ def test_record_refuses_a_total_out_of_range(session, facilitator, count):
 
 
 def save_url(session):
-    return reverse("workshop_sessions:paper_dots_save", args=[session.workshop_id, session.pk])
+    return reverse("facilitation:paper_dots_save", args=[session.workshop_id, session.pk])
 
 
 def clustering_url(session):
-    return reverse("workshop_sessions:session_clustering", args=[session.workshop_id, session.pk])
+    return reverse("facilitation:session_clustering", args=[session.workshop_id, session.pk])
 
 
 def test_clustering_page_lists_each_category_with_its_paper_total(client, facilitator, session):

@@ -412,7 +412,7 @@ def test_staff_download_the_data_as_an_attachment_and_it_is_recorded(world, staf
     expected = participant_data(participant=named)
     client.force_login(staff_user)
     response = client.get(
-        reverse("workshop_sessions:participant_data", args=[world["workshop"].pk, named.pk])
+        reverse("facilitation:participant_data", args=[world["workshop"].pk, named.pk])
     )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json; charset=utf-8"
@@ -434,7 +434,7 @@ def test_staff_download_the_data_as_an_attachment_and_it_is_recorded(world, staf
 
 
 def list_url(workshop) -> str:
-    return reverse("workshop_sessions:participant_list", args=[workshop.pk])
+    return reverse("facilitation:participant_list", args=[workshop.pk])
 
 
 def test_participant_list_shows_each_participant_with_counts(world, staff_user, client):
@@ -459,9 +459,7 @@ def test_participant_list_shows_each_participant_with_counts(world, staff_user, 
     html = response.content.decode()
     assert "Office of Quillwort Affairs" in html
     assert (
-        reverse(
-            "workshop_sessions:participant_erase", args=[world["workshop"].pk, world["named"].pk]
-        )
+        reverse("facilitation:participant_erase", args=[world["workshop"].pk, world["named"].pk])
         in html
     )
 
@@ -488,7 +486,7 @@ def test_participant_list_query_count_is_fixed(
 
 def test_erase_page_says_what_goes_and_what_stays_and_the_post_erases(world, staff_user, client):
     named = world["named"]
-    url = reverse("workshop_sessions:participant_erase", args=[world["workshop"].pk, named.pk])
+    url = reverse("facilitation:participant_erase", args=[world["workshop"].pk, named.pk])
     client.force_login(staff_user)
     page = client.get(url).content.decode()
     assert "What is removed, everywhere" in page and "What stays" in page
@@ -521,7 +519,7 @@ def test_facilitators_are_refused_and_nothing_is_erased(world, facilitator, clie
     workshop.facilitators.add(facilitator)
     args = [workshop.pk] if name == "participant_list" else [workshop.pk, named.pk]
     client.force_login(facilitator)
-    response = getattr(client, method)(reverse(f"workshop_sessions:{name}", args=args))
+    response = getattr(client, method)(reverse(f"facilitation:{name}", args=args))
     assert response.status_code == 403
     assert response.templates[0].name == "403.html"
     named.refresh_from_db()
@@ -533,7 +531,7 @@ def test_a_participant_of_another_workshop_is_not_found(world, staff_user, clien
     elsewhere = ParticipantFactory(name="Someone else")
     client.force_login(staff_user)
     for name in ("participant_data", "participant_erase"):
-        url = reverse(f"workshop_sessions:{name}", args=[world["workshop"].pk, elsewhere.pk])
+        url = reverse(f"facilitation:{name}", args=[world["workshop"].pk, elsewhere.pk])
         assert client.get(url).status_code == 404
     assert client.post(url).status_code == 404
     elsewhere.refresh_from_db()

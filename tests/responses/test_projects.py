@@ -24,10 +24,9 @@ from responses.projects import (
     project_submit,
     project_withdraw,
     projects_csv,
-    projects_for_review,
-    projects_shared,
     projects_xlsx,
 )
+from responses.selectors import projects_for_review, projects_shared
 from responses.services import ParticipationRefused
 from sessions.audit import ChangeLine, audit_change_lines
 from sessions.models import AuditEvent
@@ -77,7 +76,7 @@ def shared_url(session) -> str:
 
 
 def review_url(workshop) -> str:
-    return reverse("workshop_sessions:project_review", args=[workshop.pk])
+    return reverse("facilitation:project_review", args=[workshop.pk])
 
 
 def form_data(**overrides) -> dict:
@@ -574,7 +573,7 @@ def test_facilitator_download_is_a_workbook_without_formula_cells(
         AgencyProjectFactory(participant=participant, review="approved", purpose=payload + "\x01")
     AgencyProjectFactory(participant=participant, purpose="=not approved")
     client.force_login(facilitator)
-    url = reverse("workshop_sessions:projects_download", args=[session.workshop.pk, "xlsx"])
+    url = reverse("facilitation:projects_download", args=[session.workshop.pk, "xlsx"])
 
     response = client.get(url)
 

@@ -365,12 +365,27 @@ def test_results_stay_hidden_until_revealed(client, voting_session):
 
 
 def test_status_answers_204_until_the_phase_changes(client, collecting_session):
+    from responses.views import status_key
+
     url = session_url(collecting_session, "responses:session_status")
-    unchanged = client.get(url, {"phase": "collecting", "revealed": "0"})
+    key = status_key(collecting_session.join_code)
+    unchanged = client.get(url, {"phase": "collecting", "revealed": "0", "k": key})
     assert unchanged.status_code == 204
     assert "csrftoken" in unchanged.cookies
-    changed = client.get(url, {"phase": "draft", "revealed": "0"})
+    changed = client.get(url, {"phase": "draft", "revealed": "0", "k": key})
     assert (changed.status_code, changed["HX-Refresh"]) == (200, "true")
+    # The page polls with the key it was given.
+    joined(client, collecting_session)
+    page = client.get(session_url(collecting_session)).content.decode()
+    assert f"status/?phase=collecting&amp;revealed=0&amp;k={key}" in page
+
+
+def test_status_without_the_pages_key_tells_nothing_about_the_code(client, collecting_session):
+    # Without the key a real code and an invented one get the same answer, counted as a guess.
+    url = session_url(collecting_session, "responses:session_status")
+    assert client.get(url, {"phase": "collecting", "revealed": "0"}).status_code == 404
+    assert client.get(url, {"phase": "x", "revealed": "0", "k": "0" * 16}).status_code == 404
+    assert client.get("/s/ZZZZZZ/status/", {"phase": "x", "revealed": "0"}).status_code == 404
 
 
 @pytest.mark.parametrize(

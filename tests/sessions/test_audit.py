@@ -7,7 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from responses.services import (
+from responses.facilitation import (
     card_enter,
     categories_present,
     categories_renumber,
@@ -16,13 +16,11 @@ from responses.services import (
     category_merge,
     category_split,
     category_update,
-    statement_edit,
     statement_hide,
     statement_restore,
-    statement_submit,
-    statement_withdraw,
     statements_categorise,
 )
+from responses.services import statement_edit, statement_submit, statement_withdraw
 from sessions.audit import (
     audit_change_lines,
     audit_changes,
@@ -465,7 +463,7 @@ def test_a_participants_card_is_theirs_and_a_facilitators_move_is_the_users(
     category = CategoryFactory(session=session, reference_number=1, name="Speed")
     client.force_login(facilitator)
     client.post(
-        reverse("workshop_sessions:statements_move", args=[session.workshop_id, session.pk]),
+        reverse("facilitation:statements_move", args=[session.workshop_id, session.pk]),
         {"statement": card.pk, "category": category.pk},
     )
     assert [
@@ -515,7 +513,7 @@ def test_history_lists_newest_first_with_who_what_and_changes(client, session, f
         ("Name", None, "<b>Cost</b>"),
     ]
     assert link == reverse(
-        "workshop_sessions:session_clustering", args=[session.workshop_id, session.pk]
+        "facilitation:session_clustering", args=[session.workshop_id, session.pk]
     )
     html = response.content.decode()
     assert "Sam Okafor" in html

@@ -21,7 +21,7 @@ JSON = {"HTTP_ACCEPT": "application/json"}
 
 
 def url(name, session):
-    return reverse(f"workshop_sessions:{name}", args=[session.workshop_id, session.pk])
+    return reverse(name, args=[session.workshop_id, session.pk])
 
 
 @pytest.fixture
@@ -86,23 +86,25 @@ def test_sessions_are_added_at_the_end_and_reordered(client, mine):
     )
     second = PlenarySession.objects.get(title="Concerns")
     assert second.position == 2
-    client.post(url("session_move", second), {"direction": "up"})
+    client.post(url("workshop_sessions:session_move", second), {"direction": "up"})
     assert list(mine.workshop.sessions.values_list("title", flat=True)) == ["Concerns", mine.title]
 
 
 def test_phase_change_and_reveal(client, mine):
-    client.post(url("session_phase", mine), {"phase": "voting"})
-    client.post(url("session_reveal", mine), {"revealed": "1"})
+    client.post(url("workshop_sessions:session_phase", mine), {"phase": "voting"})
+    client.post(url("workshop_sessions:session_reveal", mine), {"revealed": "1"})
     mine.refresh_from_db()
     assert (mine.phase, mine.results_revealed) == ("voting", True)
-    client.post(url("session_phase", mine), {"phase": "nonsense"})
+    client.post(url("workshop_sessions:session_phase", mine), {"phase": "nonsense"})
     mine.refresh_from_db()
     assert mine.phase == "voting"
 
 
 def test_notes_save_as_json_and_report_a_conflict(client, mine, other_facilitator):
     first = client.post(
-        url("session_notes", mine), {"text": "Opening remarks", "based_on": ""}, **JSON
+        url("workshop_sessions:session_notes", mine),
+        {"text": "Opening remarks", "based_on": ""},
+        **JSON,
     )
     assert first.json() == {"status": "saved", "revision": 1}
     mine.workshop.facilitators.add(other_facilitator)
@@ -111,10 +113,12 @@ def test_notes_save_as_json_and_report_a_conflict(client, mine, other_facilitato
     colleague = Client()
     colleague.force_login(other_facilitator)
     colleague.post(
-        url("session_notes", mine), {"text": "Colleague's text", "based_on": "1"}, **JSON
+        url("workshop_sessions:session_notes", mine),
+        {"text": "Colleague's text", "based_on": "1"},
+        **JSON,
     )
     mine_again = client.post(
-        url("session_notes", mine), {"text": "My text", "based_on": "1"}, **JSON
+        url("workshop_sessions:session_notes", mine), {"text": "My text", "based_on": "1"}, **JSON
     )
     body = mine_again.json()
     assert body["revision"] == 3
@@ -132,7 +136,9 @@ def test_notes_conflict_without_javascript_shows_both_texts(client, mine, other_
     NoteRevision.objects.create(
         session=mine, number=2, based_on=1, text="Theirs", author=other_facilitator
     )
-    response = client.post(url("session_notes", mine), {"text": "Mine", "based_on": "1"})
+    response = client.post(
+        url("workshop_sessions:session_notes", mine), {"text": "Mine", "based_on": "1"}
+    )
     assert response.status_code == 409
     content = response.content.decode()
     assert "Both texts are kept: yours as revision 3, theirs as revision 2" in content
@@ -142,18 +148,20 @@ def test_notes_conflict_without_javascript_shows_both_texts(client, mine, other_
 def test_note_history_lists_every_revision(client, mine):
     for number in (1, 2, 3):
         NoteRevision.objects.create(session=mine, number=number, text=f"Text {number}")
-    response = client.get(url("session_note_history", mine))
+    response = client.get(url("workshop_sessions:session_note_history", mine))
     assert [r.number for r in response.context["revisions"]] == [3, 2, 1]
 
 
 def test_paper_card_with_a_mark_is_typed_in(client, mine):
     key = str(uuid.uuid4())
     response = client.post(
-        url("session_cards", mine), {"text": "Reach young residents (E)", "idempotency_key": key}
+        url("facilitation:session_cards", mine),
+        {"text": "Reach young residents (E)", "idempotency_key": key},
     )
     assert response.status_code == 302
     client.post(
-        url("session_cards", mine), {"text": "Reach young residents (E)", "idempotency_key": key}
+        url("facilitation:session_cards", mine),
+        {"text": "Reach young residents (E)", "idempotency_key": key},
     )
     assert list(Statement.objects.values_list("text", "use", "source")) == [
         ("Reach young residents", "E", "card")
@@ -162,18 +170,23 @@ def test_paper_card_with_a_mark_is_typed_in(client, mine):
 
 def test_clustering_by_form_moves_merges_and_hides(client, mine):
     client.post(
-        url("category_create", mine), {"name": "Resources", "description": "Money and staff"}
+        url("facilitation:category_create", mine),
+        {"name": "Resources", "description": "Money and staff"},
     )
-    client.post(url("category_create", mine), {"name": "Staff time"})
+    client.post(url("facilitation:category_create", mine), {"name": "Staff time"})
     resources, staff_time = Category.objects.order_by("reference_number")
     cards = StatementFactory.create_batch(3, session=mine)
     client.post(
-        url("statements_move", mine),
+        url("facilitation:statements_move", mine),
         {"statement": [cards[0].pk, cards[1].pk], "category": staff_time.pk},
     )
-    client.post(url("category_merge", mine), {"category": staff_time.pk, "into": resources.pk})
-    client.post(url("statement_hide", mine), {"statement": cards[2].pk, "reason": "Duplicate"})
-    board = client.get(url("session_clustering", mine)).context["board"]
+    client.post(
+        url("facilitation:category_merge", mine), {"category": staff_time.pk, "into": resources.pk}
+    )
+    client.post(
+        url("facilitation:statement_hide", mine), {"statement": cards[2].pk, "reason": "Duplicate"}
+    )
+    board = client.get(url("facilitation:session_clustering", mine)).context["board"]
     assert [(c.name, [s.pk for s in c.visible_statements]) for c in board.categories] == [
         ("Resources", [cards[0].pk, cards[1].pk])
     ]
@@ -184,7 +197,9 @@ def test_clustering_by_form_moves_merges_and_hides(client, mine):
 def test_refused_clustering_action_says_why(client, mine):
     category = CategoryFactory(session=mine)
     response = client.post(
-        url("category_merge", mine), {"category": category.pk, "into": category.pk}, follow=True
+        url("facilitation:category_merge", mine),
+        {"category": category.pk, "into": category.pk},
+        follow=True,
     )
     assert [str(m) for m in response.context["messages"]] == [
         "Choose another category to merge into."
@@ -192,11 +207,13 @@ def test_refused_clustering_action_says_why(client, mine):
 
 
 def test_board_feed_answers_204_until_something_changes(client, mine):
-    page = client.get(url("session_board", mine))
+    page = client.get(url("facilitation:session_board", mine))
     version = page.context["board"].version
-    assert client.get(url("session_board_feed", mine), {"v": version}).status_code == 204
+    assert (
+        client.get(url("facilitation:session_board_feed", mine), {"v": version}).status_code == 204
+    )
     StatementFactory(session=mine, text="Arrived just now")
-    changed = client.get(url("session_board_feed", mine), {"v": version})
+    changed = client.get(url("facilitation:session_board_feed", mine), {"v": version})
     assert changed.status_code == 200
     assert "Arrived just now" in changed.content.decode()
 
@@ -206,10 +223,10 @@ def test_board_hides_tallies_until_revealed(client, mine):
     mine.save()
     category = CategoryFactory(session=mine, name="Security")
     DotFactory.create_batch(2, category=category)
-    assert client.get(url("session_board", mine)).context["board"].tallies == []
+    assert client.get(url("facilitation:session_board", mine)).context["board"].tallies == []
     mine.results_revealed = True
     mine.save()
-    tallies = client.get(url("session_board", mine)).context["board"].tallies
+    tallies = client.get(url("facilitation:session_board", mine)).context["board"].tallies
     assert [(t.category.name, t.total) for t in tallies] == [("Security", 2)]
 
 
@@ -234,7 +251,7 @@ def test_board_query_count_is_fixed(client, mine, django_assert_num_queries, wor
     fill(mine, worth)
     # session (+workshop), groups, statements, two counts, participants, tallies; plus auth
     with django_assert_num_queries(9):
-        response = client.get(url("session_board", mine))
+        response = client.get(url("facilitation:session_board", mine))
     assert response.context["board"].statement_count == worth * 7
 
 
@@ -243,7 +260,7 @@ def test_clustering_query_count_is_fixed(client, mine, django_assert_num_queries
     fill(mine, worth)
     # 7: the session's paper dot totals (for their form) are one query of their own.
     with django_assert_num_queries(7):
-        response = client.get(url("session_clustering", mine))
+        response = client.get(url("facilitation:session_clustering", mine))
     assert len(response.context["board"].categories) == worth * 3
 
 

@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from sessions.sample_data import SAMPLE_PHASE_SLUG, sample_data_load
+from ctg_workshops.demo import SAMPLE_PHASE_SLUG, sample_data_load
 
 
 class Command(BaseCommand):

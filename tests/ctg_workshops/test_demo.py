@@ -8,11 +8,11 @@ from django.core.management import call_command
 from django.db.models import Count, F, Sum
 from django.test import override_settings
 
+from ctg_workshops.demo import sample_data_load
 from reports.models import ReportNarrative
 from responses.models import Category, Dot, Participant, Statement
 from sessions.models import NoteRevision, PlenarySession, ProjectPhase, Workshop
 from sessions.roles import workshops_visible_to
-from sessions.sample_data import sample_data_load
 
 VALUES = [
     "Greater competitiveness in employee recruiting",
