@@ -199,6 +199,8 @@ def test_page_follows_the_phase_and_four_dots_are_placed_fifth_refused(
     audit(page, name="responses:session (voting)")
 
     page.get_by_role("button", name=f"Take a dot off {CONCERNS[0]}").click()
+    # As a person would: the next tap after the ballot has shown the dot back.
+    expect(page.locator("#dots-left")).to_contain_text("You have 1 of 4 dots left.")
     page.get_by_role("button", name=f"Place a dot on {CONCERNS[4]}").click()
     expect(page.locator("#dots-left")).to_contain_text("You have 0 of 4 dots left.")
     assert set(Dot.objects.values_list("category__name", flat=True)) == set(CONCERNS[1:])
