@@ -46,6 +46,13 @@ payloads = st.builds(
     st.sampled_from(TRIGGERS),
     st.text(max_size=40),
 )
+# What a database can hold: PostgreSQL stores no NUL (the input middleware removes it anyway).
+storable_payloads = st.builds(
+    lambda prefix, trigger, rest: prefix + trigger + rest,
+    st.text(alphabet=[c for c in PREFIX_CHARACTERS if c != "\x00"], max_size=4),
+    st.sampled_from(TRIGGERS),
+    st.text(st.characters(blacklist_characters="\x00"), max_size=40),
+)
 
 
 def live(value: str) -> bool:
@@ -161,7 +168,7 @@ def test_an_ooxml_escape_never_decodes_to_a_formula_in_excel(text):
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(text=payloads)
+@given(text=storable_payloads)
 def test_every_prefix_before_every_trigger_stays_inert_in_every_download(text):
     assert_every_download_inert(text)
 
