@@ -6,6 +6,8 @@ dependency. Pages carry no inline script or style: all of it is served from /sta
 """
 
 import logging
+import random
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -18,6 +20,9 @@ from sessions.text import has_control_characters, strip_control_characters
 
 logger = logging.getLogger(__name__)
 
+BUSY_MESSAGE = _(
+    "The server is very busy for a moment. Nothing you sent is lost: it is sent again shortly."
+)
 UNAVAILABLE_MESSAGE = _(
     "The server cannot reach its database for a moment. Nothing you sent is lost: "
     "try again in a few seconds."
@@ -195,3 +200,63 @@ class DatabaseUnavailableMiddleware:
         response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
         response["Cache-Control"] = "no-store"
         return response
+
+
+class LoadSheddingMiddleware:
+    """Answer 503 + Retry-After at once to a request that waited too long in the queue.
+
+    When the app servers are saturated, requests queue in front of them; a request that
+    waited longer than ``SHED_QUEUE_MS`` is one whose person is already waiting too long (and
+    whose phone may have given up and sent it again). Doing its work now would only make every
+    later request wait longer, so it is answered at once, before sessions, the database or
+    templates are touched; the participant's page sends it again after Retry-After (cards and
+    dots carry keys, so a resend never counts twice). The retry times are spread over a few
+    seconds so the phones do not all come back at the same moment.
+
+    The queue's wait is measured from ``X-Request-Start`` (``t=<seconds since the epoch>``,
+    with milliseconds, as nginx's ``$msec`` gives), set by the proxy in front (docs/
+    deployment.md). It is read only when ``BEHIND_PROXY`` is on: a client cannot set it then,
+    as the proxy overwrites it. ``/healthz`` is never shed.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit_ms = settings.SHED_QUEUE_MS
+        if settings.BEHIND_PROXY and limit_ms > 0 and request.path != "/healthz":
+            waited = queue_wait(request.META.get("HTTP_X_REQUEST_START", ""))
+            if waited is not None and waited * 1000 > limit_ms:
+                return _busy(request)
+        return self.get_response(request)
+
+
+def queue_wait(header: str, now: float | None = None) -> float | None:
+    """Seconds since the proxy received the request, from ``t=1700000000.123`` (seconds; also
+    milliseconds or microseconds as whole numbers); None when the header is missing or odd."""
+    value = header.removeprefix("t=").strip()
+    if not value or len(value) > 24:
+        return None
+    try:
+        start = float(value)
+    except ValueError:
+        return None
+    if start > 1e14:  # microseconds
+        start /= 1e6
+    elif start > 1e11:  # milliseconds
+        start /= 1e3
+    waited = (time.time() if now is None else now) - start
+    return waited if 0 <= waited < 3600 else None
+
+
+def _busy(request: HttpRequest) -> HttpResponse:
+    retry_after = random.randint(*settings.SHED_RETRY_AFTER)  # noqa: S311 (spread, not secret)
+    if "application/json" in request.headers.get("Accept", ""):
+        response = JsonResponse({"status": "busy", "error": str(BUSY_MESSAGE)}, status=503)
+    else:
+        response = HttpResponse(
+            str(BUSY_MESSAGE), status=503, content_type="text/plain; charset=utf-8"
+        )
+    response["Retry-After"] = str(retry_after)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "ctg_workshops.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything that reads a session or the database (it answers without either).
+    "ctg_workshops.middleware.LoadSheddingMiddleware",
     "ctg_workshops.middleware.InputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -205,6 +207,11 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Load shedding (behind the proxy only): a request that waited in the queue longer than this
+# is answered 503 at once, with a Retry-After drawn from this range (seconds); 0 switches it
+# off. docs/deployment.md has the proxy's side (X-Request-Start).
+SHED_QUEUE_MS = env.int("SHED_QUEUE_MS", default=1000)
+SHED_RETRY_AFTER = (2, 6)
 
 # --- Participation ----------------------------------------------------------------------------
 # Rate limits on participants' writes (cards, edits, dots), per participant and per session.

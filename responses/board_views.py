@@ -4,14 +4,24 @@ dot tallies once the facilitator reveals them.
 Its URLs live under a workshop's session (responses/facilitator_urls.py); access is checked by
 ``session_view``. Its phase and reveal buttons post to the session's own pages in sessions,
 which come back here.
+
+The feed's contract (bench/burst.py reads it too): the page and every 200 answer of the feed
+carry ``<div id="board-feed" data-hx-get="…/board/feed/?since=<pk>&v=<version>" …>``, which
+htmx polls every second and replaces with the answer's own; a 204 means nothing changed. A full
+answer also replaces ``#board-live`` (out of band); a delta adds its cards to the top of
+``#board-statements`` (``afterbegin``, out of band) and leaves the rest of the list as it is.
+Each card is ``<li class="board-statement" data-statement="<pk>">``. What is in which answer,
+and why no card is skipped: responses/board.py.
 """
+
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from responses.selectors import board_for
+from responses.board import BOARD_KEEP, Board, board_changes, board_for
 from sessions.access import session_view
 from sessions.models import PlenarySession
 
@@ -20,17 +30,33 @@ def _join_url(request: HttpRequest, session: PlenarySession) -> str:
     return request.build_absolute_uri(reverse("responses:session", args=[session.join_code]))
 
 
+def _since(value: str | None) -> int | None:
+    # A statement key, or nothing: anything else is treated as a board that holds no key.
+    if value and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
+
+
+def _feed_context(session: PlenarySession, board: Board) -> dict:
+    feed = reverse("facilitation:session_board_feed", args=[session.workshop_id, session.pk])
+    query = urlencode({"since": board.since, "v": board.version})
+    return {"session": session, "board": board, "feed_url": f"{feed}?{query}", "keep": BOARD_KEEP}
+
+
 @require_GET
 @session_view
 def session_board(request: HttpRequest, session: PlenarySession) -> HttpResponse:
-    """The projector view: statements as they arrive, and the tallies once revealed."""
+    """The projector view: statements as they arrive, and the tallies once revealed.
+
+    Without JavaScript, reloading the page shows the newest statements.
+    """
+    board = board_for(session=session)
     return render(
         request,
         "responses/board.html",
         {
-            "session": session,
+            **_feed_context(session, board),
             "workshop": session.workshop,
-            "board": board_for(session=session),
             "join_url": _join_url(request, session),
             "phases": PlenarySession.Phase.choices,
         },
@@ -40,8 +66,14 @@ def session_board(request: HttpRequest, session: PlenarySession) -> HttpResponse
 @require_GET
 @session_view
 def session_board_feed(request: HttpRequest, session: PlenarySession) -> HttpResponse:
-    """The board's changing part, polled every second: 204 while nothing changed."""
-    board = board_for(session=session)
-    if request.GET.get("v") == board.version:
+    """The board's changing part, polled every second: 204 while nothing changed, only the new
+    cards while only cards were added, the whole of it otherwise."""
+    board = board_changes(
+        session=session,
+        since=_since(request.GET.get("since")),
+        version=request.GET.get("v", ""),
+    )
+    if board is None:
         return HttpResponse(status=204)
-    return render(request, "responses/_board_feed.html", {"session": session, "board": board})
+    template = "responses/_board_delta.html" if board.is_delta else "responses/_board_feed.html"
+    return render(request, template, {**_feed_context(session, board), "out_of_band": True})

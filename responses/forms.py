@@ -142,6 +142,9 @@ class StatementEditForm(forms.Form):
 class DotForm(forms.Form):
     category = forms.IntegerField(min_value=1)
     action = forms.ChoiceField(choices=[("place", "place"), ("remove", "remove")])
+    # Made for each tap by the page (a fresh one comes with every answer); the same key sent
+    # again changes nothing again. Optional: a form without one is simply applied.
+    key = forms.UUIDField(required=False)
 
 
 class PaperDotsForm(forms.Form):

@@ -237,7 +237,8 @@ class Statement(models.Model):
         verbose_name_plural = _("statements")
         ordering = ["session_id", "created_at", "pk"]
         indexes = [
-            models.Index(fields=["session", "hidden"], name="statement_session_hidden"),
+            # The live board's poll reads a session's visible statements by key (responses/board.py)
+            models.Index(fields=["session", "hidden", "id"], name="statement_session_hidden_id"),
             models.Index(fields=["participant", "session"], name="statement_participant"),
         ]
         constraints = [
@@ -302,6 +303,30 @@ class Dot(models.Model):
 
     def clean(self) -> None:
         validate_within_session(self)
+
+
+class DotChange(models.Model):
+    """The key of a dot placed or taken off, so a retried request changes nothing twice.
+
+    The participant's page sends a key made for each tap and the same key when it sends that
+    tap again (after a timeout, a busy server, a lost answer). Written in the same transaction
+    as the change; the key is the whole record (no time, no category: nothing personal).
+    """
+
+    key = models.UUIDField(_("key"), primary_key=True)
+    participant = models.ForeignKey(
+        Participant,
+        on_delete=models.CASCADE,
+        related_name="dot_changes",
+        verbose_name=_("participant"),
+    )
+
+    class Meta:
+        verbose_name = _("dot change")
+        verbose_name_plural = _("dot changes")
+
+    def __str__(self) -> str:
+        return str(self.key)
 
 
 class PaperDotTally(models.Model):

@@ -4,7 +4,17 @@ the agency projects' lists."""
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, Prefetch, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    FilteredRelation,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 
 from responses.models import AgencyProject, Category, Dot, Participant, Statement
 from sessions.models import PlenarySession, Workshop
@@ -13,17 +23,45 @@ from sessions.roles import User, workshops_visible_to
 JOIN_CODE_MAX_LENGTH = PlenarySession._meta.get_field("join_code").max_length
 
 
-def session_for_code(code: str) -> PlenarySession | None:
+def _could_be_code(code: str) -> bool:
     # A code from a URL is never looked up unless it could be one (no NUL, no megabyte).
-    if not (0 < len(code) <= JOIN_CODE_MAX_LENGTH and code.isascii() and code.isalnum()):
+    return 0 < len(code) <= JOIN_CODE_MAX_LENGTH and code.isascii() and code.isalnum()
+
+
+def session_for_code(code: str) -> PlenarySession | None:
+    if not _could_be_code(code):
         return None
     return PlenarySession.objects.select_related("workshop").filter(join_code=code).first()
 
 
-def participant_for_browser(*, session: PlenarySession, token: str | None) -> Participant | None:
+def session_and_participant(
+    *, code: str, token: str | None
+) -> tuple[PlenarySession | None, Participant | None]:
+    """The session with this code and the participant this browser is in its workshop, in one
+    query (every request of the participant's page starts here)."""
+    if not _could_be_code(code):
+        return None, None
     if not token:
-        return None
-    return Participant.objects.filter(workshop_id=session.workshop_id, token=token).first()
+        return session_for_code(code), None
+    session = (
+        PlenarySession.objects.select_related("workshop")
+        .annotate(
+            browser=FilteredRelation(
+                "workshop__participants", condition=Q(workshop__participants__token=token)
+            )
+        )
+        .select_related("browser")
+        .filter(join_code=code)
+        .order_by()
+        .first()
+    )
+    if session is None:
+        return None, None
+    # No row joined: Django leaves the attribute unset.
+    participant = getattr(session, "browser", None)
+    if participant is not None:
+        participant.workshop = session.workshop
+    return session, participant
 
 
 def own_statements(*, session: PlenarySession, participant: Participant) -> list[Statement]:
@@ -75,6 +113,43 @@ def ballot_for(*, session: PlenarySession, participant: Participant) -> Ballot:
     )
 
 
+@dataclass(frozen=True)
+class DotState:
+    """A participant's dots after a change: on the category changed, and in all."""
+
+    category: Category
+    mine: int
+    used: int
+    limit: int
+    repeated: bool = False  # the change's key was seen before: nothing was changed again
+
+    @property
+    def left(self) -> int:
+        return max(self.limit - self.used, 0)
+
+
+def dot_state(
+    *, session: PlenarySession, participant: Participant, category_id: int
+) -> DotState | None:
+    """The participant's dots on one category of the session and in all (after a refused
+    change), or None when the session has no such category."""
+    category = Category.objects.filter(session=session, pk=category_id).first()
+    if category is None:
+        return None
+    mine = Dot.objects.filter(participant=participant, category=category).values_list(
+        "count", flat=True
+    )
+    used = Dot.objects.filter(session=session, participant=participant).aggregate(
+        total=Sum("count")
+    )["total"]
+    return DotState(
+        category=category,
+        mine=next(iter(mine), 0),
+        used=used or 0,
+        limit=session.dots_per_participant,
+    )
+
+
 # --- The published report ---------------------------------------------------------------------
 #
 # Once a phase's summary report is published, a closed session's page links to it. Publishing
@@ -108,63 +183,6 @@ def published_report_url(*, session: PlenarySession, public_only: bool) -> str:
 
 
 # --- The facilitator's pages ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BoardTally:
-    category: Category
-    total: int
-
-
-@dataclass(frozen=True)
-class Board:
-    session: PlenarySession
-    statements: list[Statement]
-    statement_count: int
-    voters: int
-    participants: int
-    tallies: list[BoardTally]
-
-    @property
-    def most_dots(self) -> int:
-        return max((tally.total for tally in self.tallies), default=0)
-
-    @property
-    def version(self) -> str:
-        """Changes whenever anything the board shows changes; the poll sends it back."""
-        newest = self.statements[0].pk if self.statements else 0
-        totals = ".".join(str(tally.total) for tally in self.tallies)
-        state = f"{self.session.phase}-{int(self.session.results_revealed)}"
-        return f"{state}-{self.statement_count}-{newest}-{self.voters}-{self.participants}-{totals}"
-
-
-BOARD_STATEMENT_LIMIT = 80
-
-
-def board_for(*, session: PlenarySession) -> Board:
-    """What the projector shows: the newest statements, how many voted, tallies if revealed."""
-    visible = Statement.objects.filter(session=session, hidden=False)
-    statements = list(visible.order_by("-created_at", "-pk")[:BOARD_STATEMENT_LIMIT])
-    # Two small counts, not one aggregate: joining a session's statements with its dots
-    # multiplies rows (900 × 1,200 in the bench burst) and made each board poll take ~200 ms.
-    statement_count = visible.count()
-    voters = Dot.objects.filter(session=session).values("participant").distinct().count()
-    participants = session.workshop.participants.count()
-    tallies = []
-    if session.results_revealed:
-        categories = Category.objects.filter(session=session).annotate(total=Sum("dots__count"))
-        tallies = sorted(
-            (BoardTally(category, category.total or 0) for category in categories),
-            key=lambda tally: (-tally.total, tally.category.reference_number),
-        )
-    return Board(
-        session=session,
-        statements=statements,
-        statement_count=statement_count,
-        voters=voters,
-        participants=participants,
-        tallies=tallies,
-    )
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,25 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db import transaction
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from responses.models import STATEMENT_MAX_LENGTH, Category, Dot, Participant, Statement
+from responses.models import (
+    STATEMENT_MAX_LENGTH,
+    Category,
+    Dot,
+    DotChange,
+    Participant,
+    Statement,
+)
+from responses.selectors import DotState
 from responses.text import normalise_statement_text
 from sessions.audit import Action, Target, audit_created, audit_record, audit_removed
 from sessions.models import PlenarySession, Workshop
-from sessions.updates import model_update_audited
+from sessions.updates import model_insert_once, model_update_audited
 
 Phase = PlenarySession.Phase
 
@@ -135,59 +144,65 @@ def statement_submit(
 
     A repeat of a stored key returns the stored statement (``created`` False) even after
     writing has closed, so a retry after a lost acknowledgement still gets its "received".
+    A new card costs four statements: the participant's lock, their card count, the insert
+    (which does nothing for a key already stored) and the history event.
     """
-    existing = _statement_for_key(idempotency_key, participant)
-    if existing is not None:
-        return Submission(existing, created=False)
     if session.phase != Phase.COLLECTING:
+        if existing := _statement_for_key(idempotency_key, participant):
+            return Submission(existing, created=False)
         raise phase_refusal(session, "write")
     if participant.workshop_id != session.workshop_id:
         raise ParticipationRefused(_("You joined another workshop."), code="workshop")
     text, use = clean_text(text), clean_use(use)
-    try:
-        with transaction.atomic():
-            # Under the participant's lock, so cards sent at the same moment cannot all pass
-            # the count; the retry of a stored key above never waits for it.
-            _lock(participant)
-            _within_cap(session=session, participant=participant)
-            statement = Statement.objects.create(
-                session=session,
-                participant=participant,
-                text=text,
-                use=use,
-                source=Statement.Source.ONLINE,
-                idempotency_key=idempotency_key,
-            )
-            # Only a stored card is recorded; a repeat of its key changes nothing.
-            audit_record(
-                workshop=session.workshop,
-                session=session,
-                participant=participant,
-                action=Action.CREATED,
-                target=Target.STATEMENT,
-                target_id=statement.pk,
-                changes=audit_created(text=text, use=use),
-            )
-    except IntegrityError:
-        # The same key arrived twice at once: the other request stored it first.
-        existing = _statement_for_key(idempotency_key, participant)
-        if existing is None:
-            raise
-        return Submission(existing, created=False)
+    with transaction.atomic():
+        # Under the participant's lock, so cards sent at the same moment cannot all pass the
+        # count.
+        _lock(participant)
+        cards = Statement.objects.filter(session=session, participant=participant).count()
+        if cards >= settings.STATEMENTS_PER_PARTICIPANT:
+            if existing := _statement_for_key(idempotency_key, participant):
+                return Submission(existing, created=False)
+            raise _too_many_cards()
+        statement = Statement(
+            session=session,
+            participant=participant,
+            text=text,
+            use=use,
+            source=Statement.Source.ONLINE,
+            idempotency_key=idempotency_key,
+        )
+        if not model_insert_once(statement):
+            # The key is stored already: a retry, or the same card sent twice at once.
+            existing = _statement_for_key(idempotency_key, participant)
+            if existing is None:
+                raise ParticipationRefused(
+                    _("This card could not be stored. Copy your text and write it again."),
+                    code="conflict",
+                )
+            return Submission(existing, created=False)
+        # Only a stored card is recorded; a repeat of its key changes nothing.
+        audit_record(
+            workshop=session.workshop,
+            session=session,
+            participant=participant,
+            action=Action.CREATED,
+            target=Target.STATEMENT,
+            target_id=statement.pk,
+            changes=audit_created(text=text, use=use),
+        )
     return Submission(statement, created=True)
 
 
-def _within_cap(*, session: PlenarySession, participant: Participant) -> None:
+def _too_many_cards() -> ParticipationRefused:
     limit = settings.STATEMENTS_PER_PARTICIPANT
-    if Statement.objects.filter(session=session, participant=participant).count() >= limit:
-        raise ParticipationRefused(
-            _(
-                "You have %(limit)d cards in this session, the most one person can send. "
-                "Change one of them, or tell the facilitator what else you would add."
-            )
-            % {"limit": limit},
-            code="too_many",
+    return ParticipationRefused(
+        _(
+            "You have %(limit)d cards in this session, the most one person can send. "
+            "Change one of them, or tell the facilitator what else you would add."
         )
+        % {"limit": limit},
+        code="too_many",
+    )
 
 
 def _statement_for_key(key: uuid.UUID, participant: Participant) -> Statement | None:
@@ -259,8 +274,14 @@ def _voting_category(session: PlenarySession, category_id: int) -> Category:
 
 
 def _lock(participant: Participant) -> None:
-    # Serialises one participant's dot changes, so two requests at once cannot both take the
-    # last dot. (SQLite's IMMEDIATE transactions already serialise every write.)
+    """Lock the participant's row: it serialises one participant's writes, so two requests at
+    once cannot both take the last dot or the last card. (SQLite's IMMEDIATE transactions
+    already serialise every write.)
+
+    What the lock guards is counted in the statements after it: on PostgreSQL a statement sees
+    the data as of its start, so a count taken in the locking statement itself could be one
+    made before the other request's commit it waited for.
+    """
     Participant.objects.select_for_update().filter(pk=participant.pk).values_list("pk").get()
 
 
@@ -271,14 +292,41 @@ def dots_used(*, session: PlenarySession, participant: Participant) -> int:
     return used or 0
 
 
-@transaction.atomic
-def dot_place(*, session: PlenarySession, participant: Participant, category_id: int) -> Dot:
+def _dot_change(
+    *,
+    session: PlenarySession,
+    participant: Participant,
+    category_id: int,
+    key: uuid.UUID | None,
+    place: bool,
+) -> DotState:
+    """Place (``place``) or take off one dot, once per ``key``: five statements in all (the
+    category, the lock, both counts, the key, the change)."""
     category = _voting_category(session, category_id)
     if participant.workshop_id != session.workshop_id:
         raise ParticipationRefused(_("You joined another workshop."), code="workshop")
-    _lock(participant)
     limit = session.dots_per_participant
-    if dots_used(session=session, participant=participant) >= limit:
+    with transaction.atomic():
+        _lock(participant)
+        counts = Dot.objects.filter(session=session, participant=participant).aggregate(
+            used=Coalesce(Sum("count"), 0),
+            mine=Coalesce(Sum("count", filter=Q(category=category)), 0),
+        )
+        used, mine = counts["used"], counts["mine"]
+        if key is not None and not model_insert_once(DotChange(key=key, participant=participant)):
+            return DotState(category, mine, used, limit, repeated=True)
+        if place:
+            _dot_add(
+                session=session, participant=participant, category=category, used=used, mine=mine
+            )
+            return DotState(category, mine + 1, used + 1, limit)
+        _dot_take_off(participant=participant, category=category, mine=mine)
+        return DotState(category, mine - 1, used - 1, limit)
+
+
+def _dot_add(*, session, participant, category: Category, used: int, mine: int) -> None:
+    limit = session.dots_per_participant
+    if used >= limit:
         raise ParticipationRefused(
             _(
                 "You have placed all %(limit)d of your dots. "
@@ -287,31 +335,54 @@ def dot_place(*, session: PlenarySession, participant: Participant, category_id:
             % {"limit": limit},
             code="no_dots_left",
         )
-    dot = Dot.objects.filter(participant=participant, category=category).first()
-    if dot is None:
-        return Dot.objects.create(session=session, category=category, participant=participant)
-    if not session.dots_may_stack:
+    if mine == 0:
+        Dot.objects.create(session=session, category=category, participant=participant)
+    elif not session.dots_may_stack:
         raise ParticipationRefused(
             _("You already have a dot on “%(name)s”; in this session each dot goes elsewhere.")
             % {"name": category.name},
             code="no_stacking",
         )
-    Dot.objects.filter(pk=dot.pk).update(count=F("count") + 1, placed_at=timezone.now())
-    dot.refresh_from_db()
-    return dot
+    else:
+        Dot.objects.filter(participant=participant, category=category).update(
+            count=F("count") + 1, placed_at=timezone.now()
+        )
 
 
-@transaction.atomic
-def dot_remove(*, session: PlenarySession, participant: Participant, category_id: int) -> None:
-    category = _voting_category(session, category_id)
-    _lock(participant)
-    dot = Dot.objects.filter(participant=participant, category=category).first()
-    if dot is None:
+def _dot_take_off(*, participant, category: Category, mine: int) -> None:
+    if mine == 0:
         raise ParticipationRefused(
             _("There is no dot of yours on “%(name)s”.") % {"name": category.name},
             code="no_dot",
         )
-    if dot.count > 1:
-        Dot.objects.filter(pk=dot.pk).update(count=F("count") - 1, placed_at=timezone.now())
+    dots = Dot.objects.filter(participant=participant, category=category)
+    if mine > 1:
+        dots.update(count=F("count") - 1, placed_at=timezone.now())
     else:
-        dot.delete()
+        dots.delete()
+
+
+def dot_place(
+    *,
+    session: PlenarySession,
+    participant: Participant,
+    category_id: int,
+    key: uuid.UUID | None = None,
+) -> DotState:
+    """Place one of the participant's dots on a category of the session (once per ``key``)."""
+    return _dot_change(
+        session=session, participant=participant, category_id=category_id, key=key, place=True
+    )
+
+
+def dot_remove(
+    *,
+    session: PlenarySession,
+    participant: Participant,
+    category_id: int,
+    key: uuid.UUID | None = None,
+) -> DotState:
+    """Take one of the participant's dots off a category (once per ``key``)."""
+    return _dot_change(
+        session=session, participant=participant, category_id=category_id, key=key, place=False
+    )

@@ -34,15 +34,17 @@ from responses.ratelimit import (
     client_address,
     rate_limit_full,
     rate_limit_hit,
+    rate_limits_hit,
 )
 from responses.selectors import (
     ballot_for,
+    dot_state,
     own_statements,
-    participant_for_browser,
     published_report_url,
-    session_for_code,
+    session_and_participant,
 )
 from responses.services import ParticipationRefused, Profile
+from sessions.live import session_state
 from sessions.models import JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH, PlenarySession
 
 Phase = PlenarySession.Phase
@@ -123,18 +125,30 @@ def _refusal_response(request, session, message: str, *, status: int, retry_afte
     return response
 
 
-def participant_view(view):
-    """Resolve the session from its code and the participant from the browser's cookie.
+def _busy_refusal(request, session, verdict: Verdict) -> HttpResponse:
+    message = _(
+        "That was a lot at once. Wait %(seconds)d seconds, then send again: "
+        "nothing you typed is lost."
+    ) % {"seconds": verdict.retry_after}
+    return _refusal_response(request, session, message, status=429, retry_after=verdict.retry_after)
 
-    Views that change something also go through the rate limits here.
+
+def participant_view(view=None, *, new_card: bool = False):
+    """Resolve the session from its code and the participant from the browser's cookie (one
+    query for both).
+
+    Views that change something also go through the rate limits here, all in one round trip
+    to the cache: the participant's, the address's, then the session's (``new_card`` adds the
+    address's card limit first).
     """
+    if view is None:
+        return lambda view: participant_view(view, new_card=new_card)
 
     @wraps(view)
     def wrapper(request: HttpRequest, code: str, *args, **kwargs) -> HttpResponse:
-        session = session_for_code(code)
+        session, participant = session_and_participant(code=code, token=_browser_token(request))
         if session is None:
             return _unknown_code(request)
-        participant = participant_for_browser(session=session, token=_browser_token(request))
         if participant is None:
             if not (verdict := _guessing(request)).allowed:
                 return _guessing_refusal(request, verdict)
@@ -144,24 +158,31 @@ def participant_view(view):
             return redirect("responses:session", code=session.join_code)
         if request.method == "POST":
             participant_limit, session_limit = _limits()
+            address = client_address(request)
             # The address before the session: one machine cannot spend a whole room's budget.
-            for limit, subject in (
+            checks = [
                 (participant_limit, participant.pk),
-                (_address_limit("writes"), client_address(request)),
+                (_address_limit("writes"), address),
                 (session_limit, session.pk),
-            ):
-                verdict = rate_limit_hit(limit=limit, subject=subject)
-                if not verdict.allowed:
-                    message = _(
-                        "That was a lot at once. Wait %(seconds)d seconds, then send again: "
-                        "nothing you typed is lost."
-                    ) % {"seconds": verdict.retry_after}
-                    return _refusal_response(
-                        request, session, message, status=429, retry_after=verdict.retry_after
-                    )
+            ]
+            if new_card:
+                checks.insert(0, (_address_limit("cards"), address))
+            verdict = rate_limits_hit(checks)
+            if not verdict.allowed:
+                if verdict.refused_by == "address-cards":
+                    return _cards_refusal(request, session, verdict)
+                return _busy_refusal(request, session, verdict)
         return view(request, session, participant, *args, **kwargs)
 
     return wrapper
+
+
+def _cards_refusal(request, session, verdict: Verdict) -> HttpResponse:
+    message = _(
+        "Very many cards are arriving from your network. Wait %(seconds)d seconds, then "
+        "send again: nothing you typed is lost."
+    ) % {"seconds": verdict.retry_after}
+    return _refusal_response(request, session, message, status=429, retry_after=verdict.retry_after)
 
 
 @require_GET
@@ -182,11 +203,10 @@ def join(request: HttpRequest) -> HttpResponse:
 @never_cache
 def session_page(request: HttpRequest, code: str) -> HttpResponse:
     """The participant's page for one session; it shows what the current phase allows."""
-    session = session_for_code(code.upper())
+    token = _browser_token(request)
+    session, participant = session_and_participant(code=code.upper(), token=token)
     if session is None:
         return _unknown_code(request)
-    token = _browser_token(request)
-    participant = participant_for_browser(session=session, token=token)
     if participant is None and not (verdict := _guessing(request)).allowed:
         return _guessing_refusal(request, verdict)
     if code != session.join_code:
@@ -198,7 +218,20 @@ def session_page(request: HttpRequest, code: str) -> HttpResponse:
     return _render_session(request, session, participant)
 
 
+def _set_token_cookie(response: HttpResponse, token: str) -> None:
+    response.set_cookie(
+        settings.PARTICIPANT_COOKIE_NAME,
+        token,
+        max_age=settings.PARTICIPANT_COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+
+
 def _join_step(request: HttpRequest, session: PlenarySession, token: str | None) -> HttpResponse:
+    """The join form, and joining. The browser's token is given with the form, before joining,
+    so a join sent twice (a retry after a lost answer) is still one participant."""
     if session.phase == Phase.CLOSED:
         # Joining now would only change a finished workshop's attendance.
         return render(
@@ -212,9 +245,12 @@ def _join_step(request: HttpRequest, session: PlenarySession, token: str | None)
         )
     form = ProfileForm(request.POST if "profile" in request.POST else None)
     if request.method == "POST" and ("anonymous" in request.POST or form.is_valid()):
-        verdict = rate_limit_hit(limit=_limits()[1], subject=session.pk)
-        if verdict.allowed:
-            verdict = rate_limit_hit(limit=_address_limit("joins"), subject=client_address(request))
+        verdict = rate_limits_hit(
+            [
+                (_limits()[1], session.pk),
+                (_address_limit("joins"), client_address(request)),
+            ]
+        )
         if not verdict.allowed:
             response = render(
                 request,
@@ -224,6 +260,7 @@ def _join_step(request: HttpRequest, session: PlenarySession, token: str | None)
             )
             response["Retry-After"] = str(verdict.retry_after)
             return response
+        # Normally the token the form came with; a browser that did not keep it gets one now.
         token = token or secrets.token_urlsafe(24)
         profile = None
         if "profile" in request.POST:
@@ -233,16 +270,11 @@ def _join_step(request: HttpRequest, session: PlenarySession, token: str | None)
             )
         services.participant_join(workshop=session.workshop, browser_token=token, profile=profile)
         response = redirect("responses:session", code=session.join_code)
-        response.set_cookie(
-            settings.PARTICIPANT_COOKIE_NAME,
-            token,
-            max_age=settings.PARTICIPANT_COOKIE_MAX_AGE,
-            httponly=True,
-            samesite="Lax",
-            secure=settings.SESSION_COOKIE_SECURE,
-        )
+        _set_token_cookie(response, token)
         return response
-    return render(request, "responses/join_session.html", {"session": session, "form": form})
+    response = render(request, "responses/join_session.html", {"session": session, "form": form})
+    _set_token_cookie(response, token or secrets.token_urlsafe(24))
+    return response
 
 
 def _render_session(
@@ -252,7 +284,9 @@ def _render_session(
     *,
     statement_form: StatementForm | None = None,
     status: int = 200,
+    template: str = "responses/session.html",
 ) -> HttpResponse:
+    """The whole page, or with ``template`` only the part the page swaps in place."""
     context = {
         "session": session,
         "workshop": session.workshop,
@@ -261,6 +295,7 @@ def _render_session(
         "statement_form": statement_form
         or StatementForm(initial={"idempotency_key": uuid.uuid4()}),
         "status_key": status_key(session.join_code),
+        "new_key": uuid.uuid4,  # called by the template: a fresh key for each dot form
     }
     if session.phase in (Phase.VOTING, Phase.CLOSED):
         context["ballot"] = ballot_for(session=session, participant=participant)
@@ -274,7 +309,7 @@ def _render_session(
         # Machine-readable times for <time> and the countdown, in UTC to the second.
         context["writing_deadline"] = ends_at.astimezone(UTC).isoformat(timespec="seconds")
         context["server_now"] = timezone.now().astimezone(UTC).isoformat(timespec="seconds")
-    return render(request, "responses/session.html", context, status=status)
+    return render(request, template, context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -301,17 +336,8 @@ def profile_edit(request: HttpRequest, session, participant) -> HttpResponse:
 
 
 @require_POST
-@participant_view
+@participant_view(new_card=True)
 def statement_create(request: HttpRequest, session, participant) -> HttpResponse:
-    verdict = rate_limit_hit(limit=_address_limit("cards"), subject=client_address(request))
-    if not verdict.allowed:
-        message = _(
-            "Very many cards are arriving from your network. Wait %(seconds)d seconds, then "
-            "send again: nothing you typed is lost."
-        ) % {"seconds": verdict.retry_after}
-        return _refusal_response(
-            request, session, message, status=429, retry_after=verdict.retry_after
-        )
     form = StatementForm(request.POST)
     if not form.is_valid():
         message = " ".join(e for errors in form.errors.values() for e in errors)
@@ -403,8 +429,10 @@ def statement_withdraw(request: HttpRequest, session, participant, pk: int) -> H
 @require_POST
 @participant_view
 def dot_change(request: HttpRequest, session, participant) -> HttpResponse:
+    """Place a dot or take one off. With htmx the answer is only the category's line, the dots
+    left and the message; without, the page again."""
     form = DotForm(request.POST)
-    error = ""
+    error, state = "", None
     if not form.is_valid():
         error = _("That dot could not be placed: reload the page and try again.")
     else:
@@ -412,22 +440,30 @@ def dot_change(request: HttpRequest, session, participant) -> HttpResponse:
             services.dot_place if form.cleaned_data["action"] == "place" else services.dot_remove
         )
         try:
-            change(
-                session=session, participant=participant, category_id=form.cleaned_data["category"]
+            state = change(
+                session=session,
+                participant=participant,
+                category_id=form.cleaned_data["category"],
+                key=form.cleaned_data["key"],
             )
         except ParticipationRefused as refusal:
             error = refusal.message
+            state = dot_state(
+                session=session, participant=participant, category_id=form.cleaned_data["category"]
+            )
     if request.htmx:
-        return render(
+        context = {"session": session, "dot_error": error, "new_key": uuid.uuid4}
+        if state is not None:
+            return render(request, "responses/_dot_answer.html", {**context, "state": state})
+        # No such category (a stale or tampered page): the whole ballot, in place of the list.
+        response = render(
             request,
             "responses/_ballot.html",
-            {
-                "session": session,
-                "ballot": ballot_for(session=session, participant=participant),
-                "dot_error": error,
-                "dot_done": not error,
-            },
+            {**context, "ballot": ballot_for(session=session, participant=participant)},
         )
+        response["HX-Retarget"] = "#ballot"
+        response["HX-Reswap"] = "outerHTML"
+        return response
     if error:
         messages.error(request, error)
     else:
@@ -439,7 +475,9 @@ def dot_change(request: HttpRequest, session, participant) -> HttpResponse:
 @ensure_csrf_cookie
 @never_cache
 def session_status(request: HttpRequest, code: str) -> HttpResponse:
-    """Polled by the participant's page: 204 while nothing changed, else a reload.
+    """Polled by the participant's page every three seconds: 204 while nothing changed (read
+    from the cache, not the database); once the session moved on, the page's content as it is
+    now, which htmx swaps in place (without htmx: ``HX-Refresh``, a reload).
 
     It also renews the CSRF cookie, which the page's script uses to resend a card whose token
     had expired. The page's URL carries the code's ``status_key``.
@@ -448,12 +486,18 @@ def session_status(request: HttpRequest, code: str) -> HttpResponse:
         # Only a page that knew the code has its key: anything else is a guess, answered the
         # same whether the code exists or not. Joined phones are never slowed by guessers.
         return _unknown_code(request)
-    session = session_for_code(code)
-    if session is None:
+    state = session_state(code)
+    if state is None:
         raise Http404
-    seen = (request.GET.get("phase"), request.GET.get("revealed"))
-    if seen == (session.phase, "1" if session.results_revealed else "0"):
+    phase, revealed = state
+    if (request.GET.get("phase"), request.GET.get("revealed")) == (phase, "1" if revealed else "0"):
         return HttpResponse(status=204)
+    if request.htmx:
+        session, participant = session_and_participant(code=code, token=_browser_token(request))
+        if session is not None and participant is not None:
+            return _render_session(
+                request, session, participant, template="responses/_session_content.html"
+            )
     response = HttpResponse(status=200)
     response["HX-Refresh"] = "true"
     return response

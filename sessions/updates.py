@@ -84,3 +84,36 @@ def model_update_audited(
             changes=changes,
         )
     return changes
+
+
+def model_insert_once(instance: models.Model) -> bool:
+    """Insert ``instance`` unless a row with one of its unique values exists; True if inserted.
+
+    One statement (``INSERT … ON CONFLICT DO NOTHING RETURNING id`` on PostgreSQL, ``INSERT OR
+    IGNORE … RETURNING`` on SQLite) instead of a look-up then an insert, and no savepoint for an
+    IntegrityError: the idempotent writes (a card's or a dot's key) take this path. The primary
+    key is set on ``instance`` when it was inserted.
+    """
+    from django.db import connections, router
+    from django.db.models.constants import OnConflict
+    from django.db.models.sql import InsertQuery
+
+    meta = instance._meta
+    using = router.db_for_write(type(instance), instance=instance)
+    fields = [field for field in meta.local_concrete_fields if not field.generated]
+    if getattr(instance, meta.pk.attname) is None:
+        fields = [field for field in fields if field is not meta.pk]
+    query = InsertQuery(type(instance), on_conflict=OnConflict.IGNORE)
+    query.insert_values(fields, [instance])
+    compiler = query.get_compiler(using=using)
+    compiler.returning_fields = [meta.pk]
+    [(sql, params)] = compiler.as_sql()
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    setattr(instance, meta.pk.attname, meta.pk.to_python(row[0]))
+    instance._state.adding = False
+    instance._state.db = using
+    return True

@@ -34,9 +34,8 @@ def test_a_crash_while_storing_a_card_leaves_no_half_record(settings):
     session = PlenarySessionFactory(phase="collecting")
     client = Client(raise_request_exception=False)
     client.post(reverse("responses:session", args=[session.join_code]), {"anonymous": "1"})
-    with mock.patch(
-        "responses.services.Statement.objects.create", side_effect=RuntimeError("disk")
-    ):
+    # The history event after the insert fails: the card must not stay without it.
+    with mock.patch("responses.services.audit_record", side_effect=RuntimeError("disk")):
         response = client.post(
             reverse("responses:statement_create", args=[session.join_code]),
             {"text": "Lost?", "idempotency_key": "0b8f7a0e-3f0c-4b5e-9a59-0d3c2b1a0f9e"},
@@ -94,7 +93,8 @@ def test_an_unreachable_database_answers_503_with_retry_after(accept, kind):
 
     client = Client(raise_request_exception=False)
     with mock.patch(
-        "responses.views.session_for_code", side_effect=OperationalError("connection refused")
+        "responses.views.session_and_participant",
+        side_effect=OperationalError("connection refused"),
     ):
         response = client.get("/s/ABCDEF/", HTTP_ACCEPT=accept)
     assert response.status_code == 503

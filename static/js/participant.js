@@ -8,6 +8,9 @@
  *   server or an expired CSRF token the same card is sent again with the same key, so the
  *   server stores it once.
  * - The writing timer counts down; the dots panel keeps keyboard focus after an update.
+ * - When the session moves on, the status poll swaps the page's content in place (htmx); what
+ *   it holds (the card form, the timer, the outbox) is set up again and focus moves to the
+ *   phase's message.
  *
  * Without JavaScript the same forms post normally and the server redirects back.
  */
@@ -261,9 +264,11 @@
   }
 
   // --- The card being typed ---------------------------------------------------------------
-  const form = document.getElementById("statement-form");
-  const textarea = form ? form.querySelector("textarea[name=text]") : null;
-  const keyField = form ? form.querySelector("input[name=idempotency_key]") : null;
+  // The page's content is swapped in place when the session moves on (the status poll), so
+  // everything below is looked up again, and set up again, after each swap.
+  let form = null;
+  let textarea = null;
+  let keyField = null;
 
   function currentUse() {
     const checked = form.querySelector("input[name=use]:checked");
@@ -277,10 +282,19 @@
   }
 
   function saveDraft() {
-    store.set("draft", { text: textarea.value, use: currentUse(), key: keyField.value });
+    if (form && textarea && keyField) {
+      store.set("draft", { text: textarea.value, use: currentUse(), key: keyField.value });
+    }
   }
 
-  if (form && textarea && keyField) {
+  function setUpForm() {
+    form = document.getElementById("statement-form");
+    textarea = form ? form.querySelector("textarea[name=text]") : null;
+    keyField = form ? form.querySelector("input[name=idempotency_key]") : null;
+    if (!form || !textarea || !keyField) {
+      form = textarea = keyField = null;
+      return;
+    }
     const draft = store.get("draft", null);
     if (draft && draft.text && textarea.value.trim() === "") {
       textarea.value = draft.text;
@@ -316,9 +330,12 @@
     });
   }
 
-  // Writing has ended but something typed was never sent: show it rather than lose it.
-  const unsent = document.getElementById("unsent-draft");
-  if (!form && unsent) {
+  function setUpUnsent() {
+    // Writing has ended but something typed was never sent: show it rather than lose it.
+    const unsent = document.getElementById("unsent-draft");
+    if (form || !unsent) {
+      return;
+    }
     const draft = store.get("draft", null);
     if (draft && draft.text && draft.text.trim()) {
       unsent.querySelector("textarea").value = draft.text;
@@ -330,13 +347,16 @@
     }
   }
 
-  renderOutbox(outbox());
-  window.addEventListener("online", flush);
-  flush();
-
   // --- The writing timer ------------------------------------------------------------------
-  const timer = document.querySelector(".writing-timer");
-  if (timer) {
+  let timerInterval = null;
+
+  function setUpTimer() {
+    window.clearInterval(timerInterval);
+    timerInterval = null;
+    const timer = document.querySelector(".writing-timer");
+    if (!timer) {
+      return;
+    }
     const offset = Date.parse(timer.dataset.serverNow) - Date.now();
     const deadline = Date.parse(timer.dataset.deadline);
     const remaining = timer.querySelector(".timer-remaining");
@@ -359,8 +379,31 @@
       }
     };
     tick();
-    window.setInterval(tick, 1000);
+    timerInterval = window.setInterval(tick, 1000);
   }
+
+  function setUpContent() {
+    setUpForm();
+    setUpUnsent();
+    setUpTimer();
+    renderOutbox(outbox());
+  }
+
+  setUpContent();
+  window.addEventListener("online", flush);
+  flush();
+
+  // The session moved on: the status poll swapped in the page's new content. Set it up, and
+  // take the keyboard (and a screen reader) to what the phase now asks.
+  document.body.addEventListener("htmx:load", (event) => {
+    if (event.detail.elt && event.detail.elt.id === "session-content") {
+      setUpContent();
+      const banner = event.detail.elt.querySelector(".phase-banner");
+      if (banner) {
+        banner.focus();
+      }
+    }
+  });
 
   // --- Dots: keep keyboard focus on the updated panel ---------------------------------------
   // The pressed button is replaced by the update: put focus back on the same category's button
@@ -369,7 +412,9 @@
   let lastCategory = null;
   document.body.addEventListener("htmx:beforeRequest", (event) => {
     const field = event.detail.elt && event.detail.elt.querySelector("input[name=category]");
-    lastCategory = field ? field.value : null;
+    if (field) {
+      lastCategory = field.value; // a dot form; the status poll has none and changes nothing
+    }
   });
   // A refused dot change that is not a ballot (too many at once, or this browser has not
   // joined) comes back as a 4xx with a plain-text reason: show it where the ballot's own
@@ -381,6 +426,10 @@
       return;
     }
     let message = document.getElementById("dot-message");
+    if (message && message.hidden) {
+      message.remove();
+      message = null;
+    }
     if (!message) {
       message = document.createElement("div");
       message.id = "dot-message";
@@ -393,8 +442,12 @@
     message.focus();
   });
 
-  document.body.addEventListener("htmx:afterSettle", () => {
-    const message = document.getElementById("dot-message");
+  document.body.addEventListener("htmx:afterSettle", (event) => {
+    if (event.detail.elt && event.detail.elt.id === "session-content") {
+      return;
+    }
+    const shown = document.getElementById("dot-message");
+    const message = shown && !shown.hidden ? shown : null;
     const again = lastCategory
       ? document.querySelector('form[data-category="' + lastCategory + '"] button[value=place]')
       : null;

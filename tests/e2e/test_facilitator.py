@@ -6,6 +6,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from responses.facilitation import statement_hide
 from responses.models import Category, Dot, Statement
 from sessions.models import PlenarySession
 from tests.e2e.conftest import AXE_JS, AXE_TAGS, DESKTOP, PHONE
@@ -296,3 +297,42 @@ def _axe_violations(page) -> list[str]:
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
     )
     return [f"{v['id']}: {v['help']}" for v in result["violations"]]
+
+
+def test_board_adds_new_cards_to_the_top_and_keeps_the_list(transactional_db, open_browser):
+    """Cards arriving faster than one answer carries all reach the board, added on top of the
+    list it shows; a hidden card brings the whole board again; the list keeps 300 cards."""
+    dana = UserFactory(username="dana", role="facilitator")
+    session = PlenarySessionFactory(
+        workshop=WorkshopFactory(facilitators=[dana]), position=1, phase="collecting"
+    )
+    first = [StatementFactory(session=session, text=f"Early card {n}") for n in range(3)]
+    desk = open_browser()
+    desk.login_as(dana)
+    page = desk.page
+    page.goto(f"/workshops/{session.workshop_id}/sessions/{session.pk}/board/")
+    cards = page.locator("#board-statements .board-statement")
+    expect(cards).to_have_count(3)
+    # Marks on the cards on screen: they survive only if the list is added to, not replaced.
+    page.evaluate("document.querySelectorAll('.board-statement').forEach(c => c.dataset.was = 1)")
+
+    burst = [StatementFactory(session=session, text=f"Burst card {n}") for n in range(250)]
+    expect(cards).to_have_count(253)  # two answers: 200 cards, then 50
+    expect(page.locator(".board-statement[data-was]")).to_have_count(3)
+    expect(cards.first).to_have_text("Burst card 249")
+    expect(page.locator("#board-feed")).to_contain_text("253 statements")
+    shown = page.eval_on_selector_all(
+        ".board-statement", "cards => cards.map(c => c.dataset.statement)"
+    )
+    assert shown == [str(s.pk) for s in reversed(first + burst)]
+
+    statement_hide(statement=first[0], actor=None, reason="Duplicate")
+    expect(page.locator(".board-statement[data-was]")).to_have_count(0)  # the whole board anew
+    expect(cards).to_have_count(80)
+    expect(page.get_by_text("Early card 0")).to_have_count(0)
+
+    for n in range(250):
+        StatementFactory(session=session, text=f"Late card {n}")
+    expect(cards.first).to_have_text("Late card 249")
+    expect(page.locator("#board-feed")).to_contain_text("502 statements")
+    expect(cards).to_have_count(300)  # 80 + 250, the oldest trimmed by static/js/board.js

@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 
 from responses.models import Dot, Statement
+from responses.selectors import DotState
 from responses.services import ParticipationRefused, dot_place, statement_submit
 from tests.factories import CategoryFactory, ParticipantFactory, PlenarySessionFactory
 
@@ -78,7 +79,7 @@ def test_concurrent_dot_placements_never_exceed_the_limit(stack):
         ),
     )
 
-    placed = [r for r in results if isinstance(r, Dot)]
+    placed = [r for r in results if isinstance(r, DotState)]
     refused = [r for r in results if isinstance(r, ParticipationRefused)]
     assert len(placed) + len(refused) == 16, results
     assert len(placed) == 4

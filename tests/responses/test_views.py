@@ -324,11 +324,13 @@ def test_fifth_dot_is_refused_in_the_updated_panel(client, voting_session):
         assert dot(client, voting_session, category, **HTMX).context["dot_error"] == ""
     response = dot(client, voting_session, categories[4], **HTMX)
     assert response.status_code == 200
-    assert response.templates[0].name == "responses/_ballot.html"
+    # Only the category's line, the dots left and the message come back.
+    assert response.templates[0].name == "responses/_dot_answer.html"
     assert response.context["dot_error"] == (
         "You have placed all 4 of your dots. To move one, first take it off another category."
     )
-    assert response.context["ballot"].left == 0
+    assert response.context["state"].left == 0
+    assert response.context["state"].mine == 0
     assert Dot.objects.count() == 4
 
 
@@ -432,8 +434,8 @@ def test_participant_page_query_count_does_not_grow(client, django_assert_num_qu
         category = CategoryFactory(session=session, reference_number=number)
         StatementFactory(session=session, participant=participant, category=category)
         DotFactory(category=category, participant=participant)
-    # session, participant, own statements, categories, their dots
-    with django_assert_num_queries(5):
+    # session with the participant, own statements, categories, their dots
+    with django_assert_num_queries(4):
         response = client.get(session_url(session))
     assert len(response.context["ballot"].lines) == count
 

@@ -249,8 +249,8 @@ def test_board_query_count_is_fixed(client, mine, django_assert_num_queries, wor
     mine.results_revealed = True
     mine.save()
     fill(mine, worth)
-    # session (+workshop), groups, statements, two counts, participants, tallies; plus auth
-    with django_assert_num_queries(9):
+    # sign-in session, user, groups, session (+workshop); the board's state, its tallies
+    with django_assert_num_queries(6):
         response = client.get(url("facilitation:session_board", mine))
     assert response.context["board"].statement_count == worth * 7
 
