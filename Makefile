@@ -16,7 +16,7 @@ help:
 	@echo "make format  format the code with ruff"
 	@echo "make lock    re-resolve requirements*.txt from pyproject.toml (UPGRADE=package or UPGRADE=all; docs/testing.md)"
 	@echo "make vendor  re-pin the front-end assets in static/vendor/ from the npm registry"
-	@echo "make bench   the participant burst, the report over a large archive, a 10,000-statement import (docs/performance.md)"
+	@echo "make bench   a room of 300, 600 and 1,000 phones through nginx, an outage, two servers, and the other benchmarks (docs/performance.md)"
 	@echo "make backup  back up the database into backups/ (OUTPUT=file to choose; docs/deployment.md)"
 	@echo "make restore FILE=backups/... overwrite the database with a backup (asks first; YES=1 does not)"
 	@echo "             both run with the site's environment (DATABASE_URL or SQLITE_PATH, SECRET_KEY)"
@@ -105,12 +105,22 @@ $(BENCH_VENV)/.installed: bench/requirements.txt | $(BENCH_VENV)/bin/python
 	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements.txt
 	@touch $@
 
+# The room runs (bench/README.md) go through a private nginx: install_nginx.sh installs Debian's
+# when it is missing and never starts its service. BENCH_ARGS reach the room runs and the
+# throughput run, e.g. BENCH_ARGS="--worker-class gthread".
+BENCH_ARGS ?=
+
 bench: $(VENV)/.installed $(BENCH_VENV)/.installed
 	@trap 'exit 130' INT TERM; status=0; \
 	set -x; \
-	$(BENCH_VENV)/bin/python bench/burst.py || status=1; \
-	$(BENCH_VENV)/bin/python bench/burst.py --outage || status=1; \
-	$(BENCH_VENV)/bin/python bench/throughput.py || status=1; \
+	sh bench/install_nginx.sh || status=1; \
+	$(BENCH_VENV)/bin/python bench/burst.py $(BENCH_ARGS) || status=1; \
+	$(BENCH_VENV)/bin/python bench/burst.py --participants 600 $(BENCH_ARGS) || status=1; \
+	$(BENCH_VENV)/bin/python bench/burst.py --participants 1000 $(BENCH_ARGS) || status=1; \
+	$(BENCH_VENV)/bin/python bench/burst.py --outage $(BENCH_ARGS) || status=1; \
+	$(BENCH_VENV)/bin/python bench/burst.py --balanced $(BENCH_ARGS) || status=1; \
+	$(BENCH_VENV)/bin/python bench/throughput.py $(BENCH_ARGS) || status=1; \
+	$(BENCH_VENV)/bin/python bench/burst.py --summary || status=1; \
 	$(BENCH_VENV)/bin/python bench/sqlite_writers.py || status=1; \
 	$(BIN)/python bench/report_archive.py || status=1; \
 	$(BIN)/python bench/records_import.py || status=1; \

@@ -3,6 +3,7 @@
     DJANGO_SETTINGS_MODULE=ctg_workshops.settings .venv/bin/python bench/scenario.py setup [N]
     ... bench/scenario.py phase voting
     ... bench/scenario.py collect
+    ... bench/scenario.py limits
 
 Each command prints one JSON object on stdout. burst.py calls it with the same environment as
 the gunicorn it starts (DATABASE_URL of the throwaway benchmark database, or SQLITE_PATH of a
@@ -120,6 +121,28 @@ def collect() -> dict:
     }
 
 
+def limits() -> dict:
+    """The settings the run depends on, read from the server's own configuration.
+
+    The rate limits (the balanced run pushes one participant over its per-minute limit and
+    expects the refusal at the right count) and whether this version of the application sheds
+    queued requests (`SHED_QUEUE_MS`, read only behind a proxy that stamps `X-Request-Start`).
+    """
+    from django.conf import settings
+
+    names = [
+        "PARTICIPANT_WRITES_PER_MINUTE",
+        "SESSION_WRITES_PER_MINUTE",
+        "ADDRESS_JOINS_PER_10_MINUTES",
+        "ADDRESS_WRITES_PER_MINUTE",
+        "ADDRESS_CARDS_PER_MINUTE",
+        "STATEMENTS_PER_PARTICIPANT",
+        "BEHIND_PROXY",
+        "SHED_QUEUE_MS",
+    ]
+    return {name.lower(): getattr(settings, name, None) for name in names}
+
+
 def main(argv: list[str]) -> None:
     command = argv[1] if len(argv) > 1 else ""
     if command == "setup" and len(argv) <= 3:
@@ -128,8 +151,10 @@ def main(argv: list[str]) -> None:
         result = phase(argv[2])
     elif command == "collect":
         result = collect()
+    elif command == "limits":
+        result = limits()
     else:
-        sys.exit("usage: scenario.py setup [facilitators] | phase <phase> | collect")
+        sys.exit("usage: scenario.py setup [facilitators] | phase <phase> | collect | limits")
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
 

@@ -74,6 +74,9 @@ def sqlite_env(db_path: Path, static_root: Path) -> dict:
             "LOG_LEVEL": "WARNING",
             "PARTICIPANT_WRITES_PER_MINUTE": str(WRITES_PER_MINUTE),
             "SESSION_WRITES_PER_MINUTE": str(WRITES_PER_MINUTE),
+            # One address sends it all: its ceilings too (docs/security.md).
+            "ADDRESS_WRITES_PER_MINUTE": str(WRITES_PER_MINUTE),
+            "ADDRESS_CARDS_PER_MINUTE": str(WRITES_PER_MINUTE),
         }
     )
     return env
@@ -124,10 +127,17 @@ def one_server(label: str, workers: int, threads: int, env: dict, code: str, ind
     try:
         base = gunicorn.start(env, log_path)
         b.log(f"sqlite, {label}: gunicorn {gunicorn.settings} on {base}")
-        meter = b.CpuMeter(gunicorn, "ctg-sqlite-no-postgres")
+        meter = b.CpuMeter({"gunicorn": gunicorn.pids})
         meter.start()
         quiet = meter.wait_for_quiet()
-        burst = b.Burst(base=base, code=code, categories=[], seed=2009, participants=SUBMITTERS)
+        burst = b.Burst(
+            base=base,
+            code=code,
+            categories=[],
+            seed=2009,
+            participants=SUBMITTERS,
+            join_think=(0.0, 0.0),
+        )
         burst.rec = b.Recorder()
         start = meter.mark()
         timings = asyncio.run(writers(burst, first_number=100 * (index + 1)))
@@ -212,9 +222,9 @@ def table(result: dict) -> str:
          lambda f: f"{f['cards_lost']} / {f['cards_duplicated']} / {f['cards_half_stored']}",
          f"0 / 0 / 0: {met('cards_lost', 'cards_duplicated', 'cards_half_stored')}"),
         ("network errors and timeouts (client side)", lambda f: f["network_errors"], ""),
-        ("card p50 / p95 / p99 / max ms", lat("statement"), ""),
+        ("card p50 / p95 / p99 / max ms", lat("card"), ""),
         ("status poll p50 / p95 / p99 / max ms", lat("status"), ""),
-        ("join (POST) p50 / p95 / p99 / max ms", lat("join"), ""),
+        ("join (POST) p50 / p95 / p99 / max ms", lat("join post"), ""),
     ]  # fmt: skip
     labels = " | ".join(f"{run['label']} (`{run['gunicorn']}`)" for run in runs)
     lines = []

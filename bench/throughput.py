@@ -2,7 +2,8 @@
 
 The burst measures a room at human pace, so its cards per second are set by think time. This
 run asks the server's ceiling instead, the way the issue's target is put ("submission throughput
-at least half of the bare view's"): on one production-like server (gunicorn, PostgreSQL, Redis),
+at least half of the bare view's"): on one production-like server (nginx in front of gunicorn,
+PostgreSQL, Redis; `--direct` leaves nginx out),
 a closed loop of 32 connections on the bare `GET /healthz`, then a closed loop of 32 joined
 participants each sending its next card as soon as the last is acknowledged, for the same time.
 The rate limits are raised for this run only, so every card reaches the database. Afterwards the
@@ -13,6 +14,7 @@ Run with the load generator's virtualenv: `bench/.venv/bin/python bench/throughp
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import sys
@@ -24,28 +26,33 @@ from pathlib import Path
 import aiohttp
 from burst import (
     BENCH,
-    HOST,
     PROJECT_BIN,
     REQUEST_TIMEOUT,
-    Gunicorn,
+    WORKER_MODELS,
     Recorder,
-    ensure_postgres,
     log,
     machine,
-    redis_flush,
     reference_load,
     run,
     scenario,
-    server_env,
     summarise,
     write_doc,
 )
+from servers import Gunicorn, Nginx, Reaper, SharedPostgres, redis_flush, server_env
 from yarl import URL
 
 RESULTS = BENCH / "results" / "throughput.json"
 CONNECTIONS = 32
 SECONDS = 10.0
 TARGET_RATIO = 0.5
+UNLIMITED = "1000000"  # the rate limits, out of the way for this run only
+LIMITS = [
+    "PARTICIPANT_WRITES_PER_MINUTE",
+    "SESSION_WRITES_PER_MINUTE",
+    "ADDRESS_WRITES_PER_MINUTE",
+    "ADDRESS_CARDS_PER_MINUTE",
+    "ADDRESS_JOINS_PER_10_MINUTES",
+]
 
 
 async def card_load(base: str, code: str, connections: int, seconds: float) -> dict:
@@ -106,13 +113,8 @@ async def card_load(base: str, code: str, connections: int, seconds: float) -> d
     }
 
 
-def stored_keys(database: str) -> list[str]:
-    out = run(
-        [
-            "psql", "-h", HOST, "-U", "postgres", "-At", "-c",
-            "SELECT idempotency_key FROM responses_statement", database,
-        ]
-    )  # fmt: skip
+def stored_keys(postgres: SharedPostgres) -> list[str]:
+    out = postgres.psql("SELECT idempotency_key FROM responses_statement")
     return [line.strip() for line in out.splitlines() if line.strip()]
 
 
@@ -138,36 +140,59 @@ def table(result: dict) -> str:
             "",
             f"- Run {result['measured_at']}, {SECONDS:.0f} s each, on {box['nproc']} cores "
             f"({box['cpu']}), Python {box['python']}; "
-            "command: `make bench`. Server: `gunicorn ctg_workshops.wsgi --workers 3`, DEBUG off,"
-            " PostgreSQL, Redis cache, rate limits raised for this run.",
+            f"command: `make bench`. Server: {result['topology']}, `gunicorn ctg_workshops.wsgi "
+            f"{result['gunicorn']}`, DEBUG off, PostgreSQL, Redis cache, rate limits raised for "
+            "this run.",
         ]
     )
 
 
 def main() -> int:
-    ensure_postgres()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--worker-class", choices=sorted(WORKER_MODELS), default="sync")
+    parser.add_argument("--workers", type=int)
+    parser.add_argument("--threads", type=int)
+    parser.add_argument("--direct", action="store_true", help="no nginx in front")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args, ignored = parser.parse_known_args()  # `make bench BENCH_ARGS=...` is for burst.py too
+    if ignored:
+        log(f"throughput: ignoring {' '.join(ignored)} (burst.py's)")
+    workers, threads = WORKER_MODELS[args.worker_class]
+    gunicorn = Gunicorn(args.workers or workers, args.threads or threads, args.worker_class)
+    nginx = None
+    postgres = SharedPostgres()
+    postgres.ensure()
     redis_flush()
-    database = f"ctg_bench_tp_{int(time.time())}"
-    run(["createdb", "-h", HOST, "-U", "postgres", database])
-    gunicorn = Gunicorn(workers=3, threads=1)
+    reaper = Reaper()
+    postgres.createdb(f"ctg_bench_tp_{int(time.time())}", reaper)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            env = server_env(database, str(Path(tmp) / "static"))
-            env["PARTICIPANT_WRITES_PER_MINUTE"] = "1000000"
-            env["SESSION_WRITES_PER_MINUTE"] = "1000000"
+            env = server_env(f"{postgres.url}/{postgres.database}", str(Path(tmp) / "static"))
+            env.update(dict.fromkeys(LIMITS, UNLIMITED))
+            if not args.direct:
+                env["BEHIND_PROXY"] = "true"
             run([str(PROJECT_BIN / "python"), "manage.py", "migrate", "--noinput"], env=env)
             setup = scenario(env, "setup", "0")
             run([str(PROJECT_BIN / "python"), "manage.py", "collectstatic", "--noinput"], env=env)
-            base = gunicorn.start(env, Path(tmp) / "gunicorn.log")
-            log(f"throughput: gunicorn {gunicorn.settings} on {base}")
+            base = gunicorn.start(env, Path(tmp) / "gunicorn.log", reaper)
+            topology = "gunicorn directly"
+            if not args.direct:
+                nginx = Nginx([gunicorn.port])
+                base = nginx.start(Path(tmp), reaper)
+                topology = "nginx in front of gunicorn"
+            log(f"throughput: {topology}, gunicorn {gunicorn.settings}, on {base}")
             bare = asyncio.run(reference_load(base, CONNECTIONS, SECONDS))
             cards = asyncio.run(card_load(base, setup["code"], CONNECTIONS, SECONDS))
+            if nginx is not None:
+                nginx.stop()
             gunicorn.stop()
-            stored = stored_keys(database)
+            stored = stored_keys(postgres)
         keys = cards.pop("acknowledged_keys")
         result = {
             "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "machine": machine(),
+            "topology": topology,
+            "gunicorn": gunicorn.settings,
             "bare": bare,
             "cards": cards,
             "stored": len(stored),
@@ -175,14 +200,18 @@ def main() -> int:
             "integrity": sorted(stored) == sorted(keys),
             "ratio": round(cards["cards_per_second"] / max(bare["requests_per_second"], 0.1), 3),
         }
-        RESULTS.write_text(json.dumps(result, indent=2) + "\n")
         text = table(result)
-        write_doc(text, "throughput")
         print(text)
+        if not args.no_write:
+            RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+            write_doc(text, "throughput")
         return 0 if result["integrity"] else 1
     finally:
+        if nginx is not None:
+            nginx.stop()
         gunicorn.stop()
-        run(["dropdb", "-h", HOST, "-U", "postgres", "--if-exists", database])
+        postgres.dropdb()
+        reaper.dismiss()
 
 
 if __name__ == "__main__":

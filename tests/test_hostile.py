@@ -167,18 +167,25 @@ def pages(room) -> dict[str, str]:
     }
 
 
+# The ~500 strings in four parts, so the parallel test workers share them.
+PARTS = 4
+
+
 @needs_blns
-def test_naughty_strings_through_every_form(room):
+@pytest.mark.parametrize("part", range(PARTS))
+def test_naughty_strings_through_every_form(room, part):
     assert len(STRINGS) > 400
+    strings = STRINGS[part::PARTS]
     failures = []
-    for text in STRINGS:
+    for text in strings:
         for form, status in send_everywhere(room, text).items():
             if status >= 500:
                 failures.append((form, text, status))
     assert not failures, failures[:5]
 
     stored = set(Statement.objects.values_list("text", flat=True))
-    assert len(stored) > 400  # most strings are stored; the rest were refused with a message
+    # Most strings are stored; the rest were refused with a message.
+    assert len(stored) > 0.8 * len(strings)
     for name, response in pages(room).items():
         assert response.status_code == 200, name
         assert_inert(response.content.decode(), name)
