@@ -179,9 +179,14 @@ def test_page_follows_the_phase_and_four_dots_are_placed_fifth_refused(
 ):
     page = open_browser(viewport=PHONE).page
     join(page, session)
+    page.evaluate("window.samePage = true")
     session_phase_set(session=session, phase="voting")
     expect(page.get_by_role("heading", name="Place your dots")).to_be_visible(timeout=8_000)
     expect(page.locator("#dots-left")).to_contain_text("You have 4 of 4 dots left.")
+    # The new phase was swapped in place, not reloaded, and the keyboard is at its message.
+    assert page.evaluate("window.samePage === true")
+    expect(page.locator(".phase-banner")).to_be_focused()
+    expect(page.locator(".phase-banner")).to_contain_text("Voting is open")
 
     for placed, name in enumerate(CONCERNS[:4], start=1):
         page.get_by_role("button", name=f"Place a dot on {name}").click()
