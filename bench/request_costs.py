@@ -79,6 +79,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=60)
     parser.add_argument("--profile", choices=KINDS, help="print a cProfile of this kind")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--sql", choices=KINDS, help="print the SQL statements of this kind")
     args = parser.parse_args()
     own_database = os.environ["DATABASE_URL"].endswith(DATABASE)
     if own_database:
@@ -163,8 +164,14 @@ def measure(args) -> int:
         response = facilitator.get(board, {"v": feed_version.get("v", "")})
         return response
 
+    stranger = Client()
+
+    def join_page(c, i):
+        stranger.cookies.clear()  # a new phone each time
+        return stranger.get(f"/s/{code}/")
+
     plan = [
-        ("join page", lambda c, i: Client().get(f"/s/{code}/"), "collecting"),
+        ("join page", join_page, "collecting"),
         ("page (collecting)", lambda c, i: c.get(f"/s/{code}/"), "collecting"),
         ("card", card, "collecting"),
         ("status (unchanged)", status("collecting"), "collecting"),
@@ -202,6 +209,9 @@ def measure(args) -> int:
                     profile.disable()
                 cpu.append((time.process_time() - start) * 1000)
             queries.append(len(captured.captured_queries))
+            if args.sql == kind and i == 0:
+                for query in captured.captured_queries:
+                    print(query["sql"][:160])
             round_trips.append(trips.count)
             statuses.add(response.status_code)
         results[kind] = {
