@@ -71,6 +71,32 @@ def card_enter(
     return Submission(statement, created=True)
 
 
+@transaction.atomic
+def card_correct(
+    *, statement: Statement, actor: AbstractBaseUser | None, text: str, use: str
+) -> Statement:
+    """Put right the text or mark of a statement a facilitator typed in (from a paper card).
+
+    A participant's own online card is theirs: the facilitator may only hide it.
+    Side effects: a "changed" event in the history, when anything changed.
+    """
+    if statement.source not in (Statement.Source.CARD, Statement.Source.FACILITATOR):
+        raise FacilitationRefused(
+            _("Only a card typed in from paper can be corrected; hide an online card instead."),
+            code="source",
+        )
+    model_update_audited(
+        instance=statement,
+        fields={"text": clean_text(text), "use": clean_use(use)},
+        workshop=statement.session.workshop,
+        session=statement.session,
+        actor=actor,
+        action=Action.CHANGED,
+        target=Target.STATEMENT,
+    )
+    return statement
+
+
 def _next_reference_number(session: PlenarySession) -> int:
     return (session.categories.aggregate(last=Max("reference_number"))["last"] or 0) + 1
 

@@ -8,6 +8,7 @@ page keeps its place under its workshop and session.
 from django.urls import path
 
 from responses import board_views as board
+from responses import card_views as cards
 from responses import facilitator_views as statements
 from responses import privacy_views as privacy
 from responses import project_views as projects
@@ -19,7 +20,8 @@ session = "<int:workshop_pk>/sessions/<int:pk>/"
 urlpatterns = [
     path(f"{session}board/", board.session_board, name="session_board"),
     path(f"{session}board/feed/", board.session_board_feed, name="session_board_feed"),
-    path(f"{session}cards/", statements.session_cards, name="session_cards"),
+    path(f"{session}cards/", cards.session_cards, name="session_cards"),
+    path(f"{session}cards/<int:statement_pk>/correct/", cards.card_correct, name="card_correct"),
     path(f"{session}clustering/", statements.session_clustering, name="session_clustering"),
     path(f"{session}clustering/new/", statements.category_create, name="category_create"),
     path(f"{session}clustering/edit/", statements.category_update, name="category_update"),

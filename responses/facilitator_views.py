@@ -1,23 +1,27 @@
-"""The facilitator's work on statements: paper cards, clustering, moderation.
+"""The facilitator's work on statements: clustering and moderation (paper cards: card_views).
 
 URLs live under a workshop's session (responses/facilitator_urls.py); access is checked by
 ``session_view``. Every form posts and redirects back, so all of it works by keyboard and
 without JavaScript; static/js/clustering.js adds drag and drop on top of the same forms.
+
+After each change the page says what was done in its live region (#clustering-status), marks
+the statements or category it touched, and puts the focus where a keyboard user goes on: after
+a move, the next statement's box in the list the statement left (or, at the end of that list,
+the moved statement's own box); after a new, merged or split category, that category (the
+redirect's ``#category-<id>``, which a browser focuses as the section takes ``tabindex=-1``).
 """
 
-import uuid
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.text import Truncator
+from django.utils.text import Truncator, get_text_list
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from responses import facilitation
@@ -34,27 +38,6 @@ from responses.services import ParticipationRefused
 from sessions.access import session_view
 from sessions.models import PlenarySession
 from sessions.selectors import session_for
-
-
-class CardForm(forms.Form):
-    text = forms.CharField(
-        label=gettext_lazy("Card text"),
-        max_length=1000,
-        strip=False,
-        help_text=gettext_lazy("End with (E) or (I) to mark external or internal use."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
-    )
-    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
-
-
-def split_use_mark(text: str) -> tuple[str, str]:
-    """'Reach more residents (E)' -> ('Reach more residents', 'E'), as written on cards."""
-    stripped = text.rstrip()
-    for mark in ("E", "I"):
-        for suffix in (f"({mark})", f"({mark.lower()})"):
-            if stripped.endswith(suffix):
-                return stripped[: -len(suffix)].rstrip(), mark
-    return text, ""
 
 
 def _clustering_url(session: PlenarySession, anchor: str = "", **query: int) -> str:
@@ -78,62 +61,30 @@ def _optional_id(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-@require_http_methods(["GET", "POST"])
-@session_view
-def session_cards(request: HttpRequest, session: PlenarySession) -> HttpResponse:
-    """Keyboard-first entry of paper cards: type, press Enter, the next card is ready."""
-    form = CardForm(request.POST or None, initial={"idempotency_key": uuid.uuid4()})
-    if request.method == "POST" and form.is_valid():
-        text, use = split_use_mark(form.cleaned_data["text"])
-        try:
-            submission = facilitation.card_enter(
-                session=session,
-                actor=request.user,
-                text=text,
-                use=use,
-                idempotency_key=form.cleaned_data["idempotency_key"],
-            )
-        except ParticipationRefused as refusal:  # FacilitationRefused or a text refusal
-            form.add_error("text", refusal.message)
-        else:
-            if "application/json" in request.headers.get("Accept", ""):
-                statement = submission.statement
-                return JsonResponse(
-                    {
-                        "status": "saved",
-                        "text": statement.text,
-                        "use": statement.use,
-                        "use_label": str(statement.get_use_display()) if statement.use else "",
-                    },
-                    status=201 if submission.created else 200,
-                )
-            messages.success(request, _("Card saved. Type the next one."))
-            return redirect("facilitation:session_cards", session.workshop_id, session.pk)
-    if form.errors and "application/json" in request.headers.get("Accept", ""):
-        errors = " ".join(error for errors in form.errors.values() for error in errors)
-        return JsonResponse({"status": "refused", "error": errors}, status=400)
-    recent = Statement.objects.filter(session=session, source=Statement.Source.CARD).order_by(
-        "-created_at", "-pk"
-    )
-    return render(
-        request,
-        "responses/cards.html",
-        {
-            "session": session,
-            "workshop": session.workshop,
-            "form": form,
-            "recent": list(recent[:10]),
-            "card_count": recent.count(),
-        },
-        status=400 if form.errors else 200,
-    )
-
-
 # A refused move or merge is shown on the next clustering page beside each box that was wrong,
 # after the redirect (so a reload never posts it again). A statement's box is shown empty (its
 # message quotes what was typed): its list's boxes are posted together, and a wrong number kept
 # in one would be refused again with every move from that list. The merge box keeps its text.
 REFUSAL_KEY = "clustering_refusal"
+
+
+# What the last change touched, for the next page to mark (and to describe the focus with).
+DONE_KEY = "clustering_done"
+
+
+def _done(request: HttpRequest, session: PlenarySession, *, statements=(), category=None) -> None:
+    request.session[DONE_KEY] = {
+        "session": session.pk,
+        "statements": list(statements)[:MOVE_GROUP_SIZE],
+        "category": category,
+    }
+
+
+def _take_done(request: HttpRequest, session: PlenarySession) -> tuple[set[int], int | None]:
+    kept = request.session.pop(DONE_KEY, None)
+    if not kept or kept.get("session") != session.pk:
+        return set(), None
+    return set(kept["statements"]), kept["category"]
 
 
 @dataclass(frozen=True)
@@ -201,9 +152,13 @@ def _clustering_page(
     focus = next((s.pk for s in shown if s.pk in moves.errors), None)
     if focus is None and not merge.errors:
         focus = _optional_id(request.GET.get("next"))  # the statement to go on with
+    moved, done_category = _take_done(request, session)
     for statement in shown:  # why its number was refused (mostly nothing)
         statement.refused = moves.errors.get(statement.pk, "")
         statement.focus = statement.pk == focus
+        statement.moved = statement.pk in moved
+    # The page's messages: what was done, in the live region; what was refused, as an alert.
+    said = list(messages.get_messages(request))
     # ?edit=<category> opens that category's editor (and its statements' tick boxes for a
     # split); ?hide=<statement> shows the hide form for that statement: one at a time, so the
     # page carries one editor's forms, not a hundred.
@@ -227,6 +182,13 @@ def _clustering_page(
             "merge_error": merge.errors.get(editing, ""),
             "hiding": hiding,
             "autofocus": not (focus or hiding or merge.errors),  # the editor's name box
+            "done_messages": [m for m in said if m.level != messages.ERROR],
+            "problems": [m for m in said if m.level == messages.ERROR],
+            "done_category": done_category,
+            # after a move of one statement, a link to it where it went
+            "moved_one": next((s.pk for s in shown if s.moved), None)
+            if len(moved) == 1 and done_category is None
+            else None,
         },
         status=status,
     )
@@ -279,8 +241,9 @@ def category_create(request, session):
         name=request.POST.get("name", ""),
         description=request.POST.get("description", ""),
     )
+    _done(request, session, category=category.pk)
     return (
-        _("Category “%(name)s” created.") % {"name": category.name},
+        _("Created category %(category)s.") % {"category": category},
         _clustering_url(session, f"category-{category.pk}"),
     )
 
@@ -298,6 +261,7 @@ def category_update(request, session):
         name=request.POST.get("name", ""),
         description=request.POST.get("description", ""),
     )
+    _done(request, session, category=category.pk)
     return (
         _("Category “%(name)s” saved.") % {"name": category.name},
         _clustering_url(session, f"category-{category.pk}"),
@@ -343,21 +307,18 @@ def _after_in_list(session: PlenarySession, statement: Statement, leaving: list[
 
 
 def _moved_message(moved: int, last: Statement | None, moves: dict) -> str:
-    targets = set(moves.values())
-    if moved == 1 and last:
-        return _("“%(text)s” moved to %(category)s.") % {
+    """E.g. "Moved “Cheaper outreach” to 3. Security." or "Moved 5 statements to 1. Resources."."""
+    targets = sorted({_category_label(c) for c in moves.values()})
+    if moved == 1 and len(moves) == 1 and last is not None:
+        return _("Moved “%(text)s” to %(category)s.") % {
             "text": _short(last.text),
-            "category": _category_label(moves[last.pk]),
+            "category": targets[0],
         }
-    if len(targets) == 1:
-        return ngettext(
-            "%(count)d statement moved to %(category)s.",
-            "%(count)d statements moved to %(category)s.",
-            moved,
-        ) % {"count": moved, "category": _category_label(targets.pop())}
-    return ngettext("%(count)d statement moved.", "%(count)d statements moved.", moved) % {
-        "count": moved
-    }
+    return ngettext(
+        "Moved %(count)d statement to %(category)s.",
+        "Moved %(count)d statements to %(category)s.",
+        moved,
+    ) % {"count": moved, "category": get_text_list(targets, _("and"))}
 
 
 @require_POST
@@ -377,7 +338,10 @@ def statements_move(request: HttpRequest, session: PlenarySession) -> HttpRespon
             .order_by("-created_at", "-pk")
             .first()
         )
-        back = _after_in_list(session, last, list(moves)) if last else back
+        if last is not None:
+            back = _after_in_list(session, last, list(moves))
+            if "next=" not in back:  # the end of the list it left: on at the moved one
+                back = _clustering_url(session, next=last.pk)
         try:
             moved = facilitation.statements_sort(
                 session=session,
@@ -388,6 +352,7 @@ def statements_move(request: HttpRequest, session: PlenarySession) -> HttpRespon
             messages.error(request, refusal.message)
             return redirect(_clustering_url(session))
         messages.success(request, _moved_message(moved, last, moves))
+        _done(request, session, statements=moves)
     elif not form.box_errors:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     if form.box_errors:
@@ -415,6 +380,7 @@ def category_merge(request: HttpRequest, session: PlenarySession) -> HttpRespons
     form = CategoryMergeForm(request.POST, session=session)
     source = session.categories.filter(pk=_optional_id(request.POST.get("category"))).first()
     if form.is_valid() and source is not None:
+        count = source.statements.filter(hidden=False).count()
         try:
             target = facilitation.category_merge(
                 session=session,
@@ -427,9 +393,14 @@ def category_merge(request: HttpRequest, session: PlenarySession) -> HttpRespons
         else:
             messages.success(
                 request,
-                _("“%(source)s” merged into %(target)s.")
-                % {"source": source.name, "target": _category_label(target)},
+                ngettext(
+                    "Merged “%(source)s” into %(target)s: %(count)d statement moved.",
+                    "Merged “%(source)s” into %(target)s: %(count)d statements moved.",
+                    count,
+                )
+                % {"source": source.name, "target": _category_label(target), "count": count},
             )
+            _done(request, session, category=target.pk)
             return redirect(_clustering_url(session, f"category-{target.pk}"))
     if source is None:
         messages.error(request, _("That category is not in this session."))
@@ -443,15 +414,23 @@ def category_merge(request: HttpRequest, session: PlenarySession) -> HttpRespons
 
 @_clustering_action(reopen="edit")
 def category_split(request, session):
+    ticked = _ids(request.POST.getlist("statement"))
     new = facilitation.category_split(
         session=session,
         actor=request.user,
         category_id=_optional_id(request.POST.get("category")) or 0,
-        statement_ids=_ids(request.POST.getlist("statement")),
+        statement_ids=ticked,
         name=request.POST.get("name", ""),
     )
+    _done(request, session, statements=ticked, category=new.pk)
+    count = len(set(ticked))
     return (
-        _("New category “%(name)s” split off.") % {"name": new.name},
+        ngettext(
+            "Split %(count)d statement off into the new category %(category)s.",
+            "Split %(count)d statements off into the new category %(category)s.",
+            count,
+        )
+        % {"count": count, "category": new},
         _clustering_url(session, f"category-{new.pk}"),
     )
 

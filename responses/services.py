@@ -27,7 +27,7 @@ from responses.models import (
     Statement,
 )
 from responses.selectors import DotState
-from responses.text import normalise_statement_text
+from responses.text import normalise_statement_text, split_use_mark
 from sessions.audit import Action, Target, audit_created, audit_record, audit_removed
 from sessions.models import PlenarySession, Workshop
 from sessions.updates import model_insert_once, model_update_audited
@@ -126,6 +126,14 @@ def clean_use(use: str) -> str:
     return use
 
 
+def clean_text_and_use(text: str, use: str) -> tuple[str, str]:
+    """A card's text and mark, checked. A trailing "(E)" or "(I)" on the text sets the mark, as
+    on a paper card, and leaves the text; only when no mark was chosen (a choice wins)."""
+    if not use:
+        text, use = split_use_mark(text)
+    return clean_text(text), clean_use(use)
+
+
 @dataclass(frozen=True)
 class Submission:
     statement: Statement
@@ -144,6 +152,7 @@ def statement_submit(
 
     A repeat of a stored key returns the stored statement (``created`` False) even after
     writing has closed, so a retry after a lost acknowledgement still gets its "received".
+    A trailing "(E)" or "(I)" marks the card when ``use`` is empty (``clean_text_and_use``).
     A new card costs four statements: the participant's lock, their card count, the insert
     (which does nothing for a key already stored) and the history event.
     """
@@ -153,7 +162,7 @@ def statement_submit(
         raise phase_refusal(session, "write")
     if participant.workshop_id != session.workshop_id:
         raise ParticipationRefused(_("You joined another workshop."), code="workshop")
-    text, use = clean_text(text), clean_use(use)
+    text, use = clean_text_and_use(text, use)
     with transaction.atomic():
         # Under the participant's lock, so cards sent at the same moment cannot all pass the
         # count.
@@ -231,12 +240,15 @@ def statement_edit(
 ) -> Statement:
     """Change the text or mark of one of the participant's own cards while writing is open.
 
+    A trailing "(E)" or "(I)" marks the card when ``use`` is empty, as on a new card.
+
     Side effects: a "changed" event in the history, when anything changed.
     """
     statement = _own_statement(session=session, participant=participant, pk=pk)
+    text, use = clean_text_and_use(text, use)
     model_update_audited(
         instance=statement,
-        fields={"text": clean_text(text), "use": clean_use(use)},
+        fields={"text": text, "use": use},
         workshop=session.workshop,
         session=session,
         participant=participant,

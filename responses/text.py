@@ -30,3 +30,19 @@ def normalise_statement_text(text: str) -> str:
     text = _LINE_END_SPACE.sub("\n", text)
     text = _EXCESS_BLANK_LINES.sub("\n\n", text)
     return text.strip()
+
+
+# "(E)" or "(I)" at the very end of a card, in any case, with or without spaces inside or
+# before the brackets: how people mark external or internal use on paper and on a phone alike.
+_TRAILING_USE_MARK = re.compile(r"\s*\(\s*([EI])\s*\)\s*\Z", re.IGNORECASE)
+
+
+def split_use_mark(text: str) -> tuple[str, str]:
+    """'Reach more residents (E)' -> ('Reach more residents', 'E'), as written on cards.
+
+    Text without a trailing mark comes back unchanged, with the mark "".
+    """
+    found = _TRAILING_USE_MARK.search(text)
+    if found is None:
+        return text, ""
+    return text[: found.start()].rstrip(), found.group(1).upper()

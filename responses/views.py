@@ -37,6 +37,7 @@ from responses.ratelimit import (
     rate_limits_hit,
 )
 from responses.selectors import (
+    DotState,
     ballot_for,
     dot_state,
     own_statements,
@@ -415,9 +416,25 @@ def statement_edit(request: HttpRequest, session, participant, pk: int) -> HttpR
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @participant_view
 def statement_withdraw(request: HttpRequest, session, participant, pk: int) -> HttpResponse:
+    """Withdraw one of the participant's cards: GET asks first ("Withdraw this card?"), POST
+    withdraws. A confirmation rather than an undo: nothing is kept to be undone, and the board
+    never shows a card that is about to come back."""
+    if request.method == "GET":
+        statement = Statement.objects.filter(
+            session=session, participant=participant, pk=pk
+        ).first()
+        if statement is None:
+            raise Http404
+        if session.phase != Phase.COLLECTING:
+            return redirect("responses:session", code=session.join_code)
+        return render(
+            request,
+            "responses/statement_withdraw.html",
+            {"session": session, "statement": statement},
+        )
     try:
         services.statement_withdraw(session=session, participant=participant, pk=pk)
     except ParticipationRefused as refusal:
@@ -430,15 +447,15 @@ def statement_withdraw(request: HttpRequest, session, participant, pk: int) -> H
 @participant_view
 def dot_change(request: HttpRequest, session, participant) -> HttpResponse:
     """Place a dot or take one off. With htmx the answer is only the category's line, the dots
-    left and the message; without, the page again."""
+    left and the message; the whole ballot when every line's buttons changed (see
+    ``_dots_ran_out_or_came_back``); without htmx, the page again."""
     form = DotForm(request.POST)
-    error, state = "", None
+    error, state, every_line = "", None, False
     if not form.is_valid():
         error = _("That dot could not be placed: reload the page and try again.")
     else:
-        change = (
-            services.dot_place if form.cleaned_data["action"] == "place" else services.dot_remove
-        )
+        place = form.cleaned_data["action"] == "place"
+        change = services.dot_place if place else services.dot_remove
         try:
             state = change(
                 session=session,
@@ -448,14 +465,19 @@ def dot_change(request: HttpRequest, session, participant) -> HttpResponse:
             )
         except ParticipationRefused as refusal:
             error = refusal.message
+            # Refused for want of dots: the page showed dots left, so all its lines are stale.
+            every_line = refusal.code == "no_dots_left"
             state = dot_state(
                 session=session, participant=participant, category_id=form.cleaned_data["category"]
             )
+        else:
+            every_line = _dots_ran_out_or_came_back(state, place=place)
     if request.htmx:
         context = {"session": session, "dot_error": error, "new_key": uuid.uuid4}
-        if state is not None:
+        if state is not None and not every_line:
             return render(request, "responses/_dot_answer.html", {**context, "state": state})
-        # No such category (a stale or tampered page): the whole ballot, in place of the list.
+        # No such category (a stale or tampered page), or every line's buttons changed (the
+        # last dot placed, or one taken off from none left): the whole ballot, in place.
         response = render(
             request,
             "responses/_ballot.html",
@@ -469,6 +491,15 @@ def dot_change(request: HttpRequest, session, participant) -> HttpResponse:
     else:
         messages.success(request, _("Your dots are saved."))
     return redirect(f"{reverse('responses:session', args=[session.join_code])}#ballot")
+
+
+def _dots_ran_out_or_came_back(state: DotState, *, place: bool) -> bool:
+    """Whether a dot change moved the participant's dots left to or from none: then every
+    category's "Place a dot" changed (disabled or enabled again), not only the tapped one's.
+    A repeated key answers for the change it repeats, which crossed the same way."""
+    if place:
+        return state.left == 0
+    return state.limit - state.used == 1
 
 
 @require_GET

@@ -6,13 +6,17 @@ and the pages for working on statements are responses' (responses/facilitator_ur
 their URLs sit under a workshop's too.
 """
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sessions import services
@@ -27,6 +31,9 @@ from sessions.selectors import (
     workshop_detail_for,
     workshop_events,
 )
+from sessions.updates import model_update
+
+Phase = PlenarySession.Phase
 
 
 def _workshop(request: HttpRequest, pk: int) -> Workshop:
@@ -206,20 +213,99 @@ def session_move(request: HttpRequest, session: PlenarySession) -> HttpResponse:
     return redirect(f"{session.workshop.get_absolute_url()}#session-{session.pk}")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @session_view
 def session_phase(request: HttpRequest, session: PlenarySession) -> HttpResponse:
+    """Move the session to another phase (POST). Opening voting when its categories cannot take
+    every participant's dots does not happen silently: the facilitator is sent to this URL's
+    GET, a page that says so and offers the fixes as buttons, each posting here again."""
+    to_board = request.POST.get("next_page", request.GET.get("next_page")) == "board"
+    back = (
+        _board_url(session)
+        if to_board
+        else f"{session.workshop.get_absolute_url()}#session-{session.pk}"
+    )
+    if request.method == "GET":
+        shortfall = _dot_shortfall(session)
+        if shortfall is None or session.phase == Phase.VOTING:
+            return redirect(back)
+        return render(
+            request,
+            "workshop_sessions/session_voting_warning.html",
+            {
+                "session": session,
+                "workshop": session.workshop,
+                "shortfall": shortfall,
+                "next_page": "board" if to_board else "",
+                "back": back,
+            },
+        )
     form = PhaseForm(request.POST)
     if form.is_valid():
-        services.session_phase_set(session=session, phase=form.cleaned_data["phase"])
-        messages.success(
-            request,
-            _("“%(title)s” is now in the phase: %(phase)s.")
-            % {"title": session.title, "phase": session.get_phase_display()},
-        )
-    if request.POST.get("next_page") == "board":
-        return redirect(_board_url(session))
-    return redirect(f"{session.workshop.get_absolute_url()}#session-{session.pk}")
+        phase = form.cleaned_data["phase"]
+        fix = request.POST.get("fix", "")
+        shortfall = None
+        if phase == Phase.VOTING and session.phase != Phase.VOTING:
+            shortfall = _dot_shortfall(session)
+        if shortfall is not None and fix not in shortfall.fixes:
+            warning = reverse(
+                "workshop_sessions:session_phase", args=[session.workshop_id, session.pk]
+            )
+            return redirect(f"{warning}?next_page=board" if to_board else warning)
+        with transaction.atomic():
+            if shortfall is not None and fix == "dots":
+                model_update(
+                    instance=session, fields={"dots_per_participant": shortfall.categories}
+                )
+            elif shortfall is not None and fix == "stack":
+                model_update(instance=session, fields={"dots_may_stack": True})
+            services.session_phase_set(session=session, phase=phase)
+        messages.success(request, _phase_message(session, fix if shortfall else ""))
+    return redirect(back)
+
+
+@dataclass(frozen=True)
+class DotShortfall:
+    """A session whose categories cannot take all of a participant's dots."""
+
+    categories: int
+    dots: int
+
+    @property
+    def fixes(self) -> tuple[str, ...]:
+        # With no category at all, no number of dots or stacking helps.
+        return ("dots", "stack", "anyway") if self.categories else ("anyway",)
+
+
+def _dot_shortfall(session: PlenarySession) -> DotShortfall | None:
+    """Whether a participant could be left with dots nowhere to go: no categories, or fewer
+    than their dots while each category takes one.
+
+    The categories are responses', which this app may not import: counted through the reverse
+    relation, as the workshop page's selector does (one COUNT, no import).
+    """
+    categories = session.categories.count()
+    if categories == 0 or (
+        not session.dots_may_stack and categories < session.dots_per_participant
+    ):
+        return DotShortfall(categories=categories, dots=session.dots_per_participant)
+    return None
+
+
+def _phase_message(session: PlenarySession, fix: str) -> str:
+    message = _("“%(title)s” is now in the phase: %(phase)s.") % {
+        "title": session.title,
+        "phase": session.get_phase_display(),
+    }
+    if fix == "dots":
+        message += " " + ngettext(
+            "Each participant has %(dots)d dot.",
+            "Each participant has %(dots)d dots.",
+            session.dots_per_participant,
+        ) % {"dots": session.dots_per_participant}
+    elif fix == "stack":
+        message += " " + _("Participants may put more than one dot on a category.")
+    return message
 
 
 @require_POST

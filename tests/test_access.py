@@ -218,6 +218,13 @@ ROUTES: dict[str, Route] = {
         "workshop", s("workshop_sessions:session_note_history")
     ),
     "facilitation:session_cards": Route("workshop", s("facilitation:session_cards")),
+    "facilitation:card_correct": Route(
+        "workshop",
+        lambda w: reverse(
+            "facilitation:card_correct",
+            args=[w["workshop"].pk, w["session"].pk, w["paper_card"].pk],
+        ),
+    ),
     "facilitation:session_clustering": Route("workshop", s("facilitation:session_clustering")),
     "facilitation:category_create": Route(
         "workshop", s("facilitation:category_create"), "post", lambda w: {"name": "New"}
@@ -323,6 +330,7 @@ def world(db):
         "session": session,
         "category": CategoryFactory(session=session),
         "own_card": StatementFactory(session=session, participant=participant),
+        "paper_card": StatementFactory(session=session, source="card"),
         "users": {"facilitator": facilitator, "other facilitator": other, "staff": staff},
         "participant": participant,
         "format": "json",

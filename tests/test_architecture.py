@@ -39,3 +39,15 @@ def test_no_function_is_over_80_lines():
                 if length > MAX_FUNCTION_LINES:
                     long[f"{name}:{node.lineno} {node.name}"] = length
     assert long == {}
+
+
+def test_template_comments_close_on_their_own_line():
+    """Django's ``{# … #}`` is one line only: one that runs on is shown to people as text (a
+    participant's page once showed half a comment). Longer ones use ``{% comment %}``."""
+    unclosed = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "templates").rglob("*.html"))
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if line.count("{#") > line.count("#}")
+    ]
+    assert not unclosed

@@ -56,6 +56,15 @@
       badge.textContent = card.use_label;
       item.appendChild(badge);
     }
+    if (card.correct_url) {
+      const link = document.createElement("a");
+      link.className = "small ms-2";
+      link.href = card.correct_url;
+      link.textContent = strings.correct;
+      link.setAttribute("aria-label", strings.correct + ": " + card.text.slice(0, 40));
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(link);
+    }
     list.prepend(item);
     const count = Number(counter.dataset.count) + 1;
     counter.dataset.count = String(count);

@@ -8,7 +8,9 @@
  * "Hide" moves the page's one hide form under the statement instead of loading the page again
  * with ?hide=….
  *
- * (After a move, the next statement's number box has the focus by the page's own autofocus.)
+ * After a move, the next statement's number box has the focus by the page's own autofocus, and
+ * the page says what moved in its live region (#clustering-status). Here the moved statement
+ * (.just-moved) is also scrolled into view, when that keeps the focused box in view too.
  *
  * The page can hold a thousand statements: one listener of each kind on the document, none per
  * statement.
@@ -77,6 +79,30 @@
     const button = dragged.querySelector("button[name=statement]");
     button.form.requestSubmit(button);
   });
+
+  function inView(element) {
+    const box = element.getBoundingClientRect();
+    return box.top >= 0 && box.bottom <= window.innerHeight;
+  }
+
+  function showMoved() {
+    const moved = document.querySelector(".just-moved");
+    const focused = document.activeElement;
+    if (!moved || inView(moved)) {
+      return;
+    }
+    const top = window.scrollY;
+    moved.scrollIntoView({ block: "nearest" });
+    if (focused && focused !== document.body && !inView(focused)) {
+      window.scrollTo(0, top); // the box to go on with matters more than the one just filed
+    }
+  }
+
+  if (document.readyState === "complete") {
+    showMoved();
+  } else {
+    window.addEventListener("load", showMoved);
+  }
 
   // Hide: the controls of the page's one hide form go under the statement, ready for the reason.
   const hideForm = document.getElementById("hide-form");

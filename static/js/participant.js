@@ -8,6 +8,7 @@
  *   server or an expired CSRF token the same card is sent again with the same key, so the
  *   server stores it once.
  * - The writing timer counts down; the dots panel keeps keyboard focus after an update.
+ * - A message shown with the page (Django's messages) goes with the next action.
  * - When the session moves on, the status poll swaps the page's content in place (htmx); what
  *   it holds (the card form, the timer, the outbox) is set up again and focus moves to the
  *   phase's message.
@@ -69,6 +70,12 @@
     }
     const field = document.querySelector("input[name=csrfmiddlewaretoken]");
     return field ? field.value : "";
+  }
+
+  function clearMessages() {
+    // A message from the last page load ("Your card is withdrawn.") is about what was done
+    // then: it goes with the next action, as it would with the next page load.
+    document.querySelectorAll("main > .messages").forEach((messages) => messages.remove());
   }
 
   function say(message) {
@@ -138,19 +145,12 @@
     change.href = statement.edit_url;
     change.textContent = text.change;
     change.appendChild(hiddenLabel(statement.text));
-    const withdraw = document.createElement("form");
-    withdraw.method = "post";
-    withdraw.action = statement.withdraw_url;
-    const token = document.createElement("input");
-    token.type = "hidden";
-    token.name = "csrfmiddlewaretoken";
-    token.value = csrfToken();
-    const button = document.createElement("button");
-    button.type = "submit";
-    button.className = "btn btn-sm btn-outline-danger";
-    button.textContent = text.withdraw;
-    button.appendChild(hiddenLabel(statement.text));
-    withdraw.append(token, button);
+    // Withdrawing asks first, on its own page (the same link the server renders).
+    const withdraw = document.createElement("a");
+    withdraw.className = "btn btn-sm btn-outline-danger";
+    withdraw.href = statement.withdraw_url;
+    withdraw.textContent = text.withdraw;
+    withdraw.appendChild(hiddenLabel(statement.text));
     actions.append(change, withdraw);
     node.appendChild(actions);
     list.appendChild(node);
@@ -317,6 +317,7 @@
         textarea.focus();
         return;
       }
+      clearMessages();
       const item = { key: keyField.value, text: textarea.value, use: currentUse() };
       const items = outbox().filter((other) => other.key !== item.key);
       items.push(item);
@@ -397,6 +398,7 @@
   // take the keyboard (and a screen reader) to what the phase now asks.
   document.body.addEventListener("htmx:load", (event) => {
     if (event.detail.elt && event.detail.elt.id === "session-content") {
+      clearMessages();
       setUpContent();
       const banner = event.detail.elt.querySelector(".phase-banner");
       if (banner) {
@@ -406,15 +408,31 @@
   });
 
   // --- Dots: keep keyboard focus on the updated panel ---------------------------------------
-  // The pressed button is replaced by the update: put focus back on the same category's button
-  // (the dots-left line is a live region, so the new count is announced anyway), or on the
-  // refusal message when there is one.
+  // The pressed button is replaced by the update: put focus back on the same button of the same
+  // category (the dots-left line is a live region, so the new count is announced anyway), or,
+  // where that one is now disabled or gone (a disabled button cannot take focus), on the
+  // category's other button, so the next Tab goes on from there. When the whole ballot came
+  // back (the last dot placed, or one taken off a full ballot) focus goes to the dots-left line,
+  // which says what changed; a refusal's message comes first of all.
   let lastCategory = null;
+  let lastAction = "place";
+  let wholeBallot = false;
+  document.body.addEventListener("click", (event) => {
+    const button = event.target.closest && event.target.closest("form[data-category] button[name=action]");
+    if (button) {
+      lastAction = button.value;
+    }
+  });
   document.body.addEventListener("htmx:beforeRequest", (event) => {
     const field = event.detail.elt && event.detail.elt.querySelector("input[name=category]");
     if (field) {
       lastCategory = field.value; // a dot form; the status poll has none and changes nothing
+      clearMessages();
     }
+  });
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    const xhr = event.detail.xhr;
+    wholeBallot = Boolean(xhr && xhr.getResponseHeader("HX-Retarget") === "#ballot");
   });
   // A refused dot change that is not a ballot (too many at once, or this browser has not
   // joined) comes back as a 4xx with a plain-text reason: show it where the ballot's own
@@ -448,8 +466,12 @@
     }
     const shown = document.getElementById("dot-message");
     const message = shown && !shown.hidden ? shown : null;
-    const again = lastCategory
-      ? document.querySelector('form[data-category="' + lastCategory + '"] button[value=place]')
+    const dotForm = lastCategory && !wholeBallot
+      ? document.querySelector('form[data-category="' + lastCategory + '"]')
+      : null;
+    const again = dotForm
+      ? dotForm.querySelector('button[value="' + lastAction + '"]:not([disabled])') ||
+        dotForm.querySelector("button[name=action]:not([disabled])")
       : null;
     const target = message || again || document.getElementById("dots-left");
     if (target) {

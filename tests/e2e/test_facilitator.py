@@ -104,10 +104,10 @@ def test_facilitator_runs_a_session_from_plan_to_revealed_tallies(
 
     # Cluster all six statements into three categories.
     page.get_by_role("link", name="Go to clustering").click()
-    for name in ["Information dissemination", "Recruiting", "Collaboration"]:
+    for number, name in enumerate(["Information dissemination", "Recruiting", "Collaboration"], 1):
         page.get_by_label("Name of the new category").fill(name)
         page.get_by_role("button", name="Create category").click()
-        expect(page.get_by_text(f"Category “{name}” created.")).to_be_visible()
+        expect(page.get_by_text(f"Created category {number}. {name}.")).to_be_visible()
     # By keyboard alone: in each statement's number box, the category's number and Enter. After
     # each move the next statement's box has the focus, so the facilitator just goes on typing.
     plan = [
@@ -125,7 +125,7 @@ def test_facilitator_runs_a_session_from_plan_to_revealed_tallies(
         expect(box).to_be_focused()
         page.keyboard.type(category.split(".")[0])
         page.keyboard.press("Enter")
-        expect(page.get_by_text(f"“{text}” moved to {category}.")).to_be_visible()
+        expect(page.get_by_text(f"Moved “{text}” to {category}.")).to_be_visible()
     # A number that is no category: the statement stays, the reason (quoting the number) is
     # beside its box, which has the focus to put it right.
     box = page.locator(".clustering-statement", has_text="Faster answers between agencies")
@@ -146,7 +146,7 @@ def test_facilitator_runs_a_session_from_plan_to_revealed_tallies(
         source_position={"x": 12, "y": 12},  # on the text, not on the form controls
     )
     expect(
-        page.get_by_text("“Faster answers between agencies” moved to 3. Collaboration.")
+        page.get_by_text("Moved “Faster answers between agencies” to 3. Collaboration.")
     ).to_be_visible()
     expect(page.get_by_text("Uncategorised (0)")).to_be_visible()
     assert not Statement.objects.filter(category__isnull=True).exists()
@@ -163,6 +163,8 @@ def test_facilitator_runs_a_session_from_plan_to_revealed_tallies(
     page.goto(values.workshop.get_absolute_url())
     page.get_by_label("Phase").first.select_option("voting")
     page.get_by_role("button", name="Change phase of Values").click()
+    # Three categories cannot take four dots one per category: the facilitator is warned.
+    page.get_by_role("button", name="Allow stacking").click()
     expect(phone.get_by_role("heading", name="Place your dots")).to_be_visible(timeout=8_000)
     phone.get_by_role("button", name="Place a dot on Information dissemination").click()
     expect(phone.locator("#dots-left")).to_contain_text("You have 3 of 4 dots left.")

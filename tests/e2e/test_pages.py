@@ -80,8 +80,26 @@ PAGES: dict[str, Page] = {
         "facilitator",
         lambda world: session_page("workshop_sessions:session_note_history", world["collecting"]),
     ),
+    # Opening voting where the categories cannot take every dot (3 categories, 4 dots each).
+    "workshop_sessions:session_phase (voting warning)": Page(
+        "facilitator",
+        lambda world: (
+            session_page("workshop_sessions:session_phase", world["clustering"])
+            + "?next_page=board"
+        ),
+    ),
+    "workshop_sessions:session_phase (voting warning, no categories)": Page(
+        "facilitator", lambda world: session_page("workshop_sessions:session_phase", world["empty"])
+    ),
     "facilitation:session_cards": Page(
         "facilitator", lambda world: session_page("facilitation:session_cards", world["collecting"])
+    ),
+    "facilitation:card_correct": Page(
+        "facilitator",
+        lambda world: reverse(
+            "facilitation:card_correct",
+            args=[world["workshop"].pk, world["collecting"].pk, world["paper_card"].pk],
+        ),
     ),
     "facilitation:session_clustering": Page(
         "facilitator",
@@ -184,6 +202,13 @@ PAGES: dict[str, Page] = {
             args=[world["collecting"].join_code, world["card"].pk],
         ),
     ),
+    "responses:statement_withdraw": Page(
+        "participant",
+        lambda world: reverse(
+            "responses:statement_withdraw",
+            args=[world["collecting"].join_code, world["card"].pk],
+        ),
+    ),
     # Agency projects: the participant's form and entries, the shared list before and after the
     # workshop is completed, and the facilitator's review.
     "responses:projects": Page(
@@ -210,7 +235,8 @@ NOT_PAGES = {
     "responses:session_status": "polled by the participant's page; no body",
     "responses:join_qr": "an SVG image, shown on the join screen",
     "responses:statement_create": "POST only; redirects back to the session page",
-    "responses:statement_withdraw": "POST only; redirects back to the session page",
+    # responses:statement_withdraw is a page (GET, above: "Withdraw this card?"); its POST
+    # withdraws and redirects back to the session page.
     "responses:dot_change": "POST only; redirects back, or returns the ballot to htmx",
     "facilitation:session_board_feed": "a fragment of the board, polled by htmx",
     "reports:export": "a download (attachment), not a page",
@@ -230,11 +256,11 @@ NOT_PAGES = {
     "responses:projects_shared_download": "a download (attachment), not a page",
     "facilitation:projects_download": "a download (attachment), not a page",
     # facilitation:participant_erase is a page (GET, above); its POST erases and redirects
-    # back to the participant list.
+    # back to the participant list. So is workshop_sessions:session_phase: its GET warns that
+    # voting would leave dots nowhere to go; its POST changes the phase and redirects back.
     **dict.fromkeys(
         [
             "workshop_sessions:session_move",
-            "workshop_sessions:session_phase",
             "workshop_sessions:session_reveal",
             "facilitation:category_create",
             "facilitation:category_update",
@@ -402,6 +428,9 @@ def world(transactional_db):
         participant=participant,
         text="Answer residents faster",
         use="E",
+    )
+    world["paper_card"] = StatementFactory(
+        session=world["collecting"], source="card", text="Shared calendars", use="I"
     )
     clustered = StatementFactory(session=world["clustering"], participant=participant)
     StatementFactory(session=world["clustering"], text="Nobody owns the account", use="I")

@@ -174,9 +174,7 @@ def test_refused_card_comes_back_to_the_text_box(session, open_browser):
     expect(page.get_by_label("Your answer")).to_have_value("Too late")
 
 
-def test_page_follows_the_phase_and_four_dots_are_placed_fifth_refused(
-    session, open_browser, audit
-):
+def test_page_follows_the_phase_and_four_dots_are_placed_then_moved(session, open_browser, audit):
     page = open_browser(viewport=PHONE).page
     join(page, session)
     page.evaluate("window.samePage = true")
@@ -188,26 +186,27 @@ def test_page_follows_the_phase_and_four_dots_are_placed_fifth_refused(
     expect(page.locator(".phase-banner")).to_be_focused()
     expect(page.locator(".phase-banner")).to_contain_text("Voting is open")
 
-    for placed, name in enumerate(CONCERNS[:4], start=1):
+    for placed, name in enumerate(CONCERNS[:3], start=1):
         page.get_by_role("button", name=f"Place a dot on {name}").click()
         expect(page.locator("#dots-left")).to_contain_text(f"You have {4 - placed} of 4 dots left.")
-        # focus stays where the participant was, for the next Tab
-        expect(page.get_by_role("button", name=f"Place a dot on {name}")).to_be_focused()
-    expect(page.locator("#dots-left")).to_contain_text("You have 0 of 4 dots left.")
-    page.get_by_role("button", name=f"Place a dot on {CONCERNS[4]}").click()
-    message = page.get_by_role("alert")
-    expect(message).to_have_text(
-        "You have placed all 4 of your dots. To move one, first take it off another category."
-    )
-    expect(message).to_be_focused()
+        # One dot per category: its "Place a dot" is disabled now, so focus stays on the
+        # category's other button, for the next Tab.
+        expect(page.get_by_role("button", name=f"Place a dot on {name}")).to_be_disabled()
+        expect(page.get_by_role("button", name=f"Take a dot off {name}")).to_be_focused()
+    page.get_by_role("button", name=f"Place a dot on {CONCERNS[3]}").click()
+    # The last dot: every line changes, and the keyboard is at the news.
+    done = page.locator("#dots-left")
+    expect(done).to_have_text("All 4 of your dots are placed. You can take one off to move it.")
+    expect(done).to_be_focused()
+    expect(page.get_by_role("button", name=f"Place a dot on {CONCERNS[4]}")).to_be_disabled()
     assert Dot.objects.count() == 4
     audit(page, name="responses:session (voting)")
 
     page.get_by_role("button", name=f"Take a dot off {CONCERNS[0]}").click()
-    # As a person would: the next tap after the ballot has shown the dot back.
     expect(page.locator("#dots-left")).to_contain_text("You have 1 of 4 dots left.")
+    expect(page.locator("#dots-left")).to_be_focused()
     page.get_by_role("button", name=f"Place a dot on {CONCERNS[4]}").click()
-    expect(page.locator("#dots-left")).to_contain_text("You have 0 of 4 dots left.")
+    expect(page.locator("#dots-left")).to_contain_text("All 4 of your dots are placed.")
     assert set(Dot.objects.values_list("category__name", flat=True)) == set(CONCERNS[1:])
 
 

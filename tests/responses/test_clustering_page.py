@@ -145,7 +145,7 @@ def test_moving_by_number_goes_back_to_the_next_statement(client, mine, categori
     # Back at the next statement, its number box ready for the next number.
     assert response["Location"] == url("session_clustering", mine, f"?next={statements[1].pk}")
     page = client.get(response["Location"])
-    assert messages_of(page) == ["“Cheaper outreach” moved to 2. Staff time."]
+    assert messages_of(page) == ["Moved “Cheaper outreach” to 2. Staff time."]
     focused = re.findall(r'<input [^>]*name="to-(\d+)"[^>]*autofocus', page.content.decode())
     assert focused == [str(statements[1].pk)]
 
@@ -177,7 +177,7 @@ def test_several_boxes_move_together_each_to_its_category(client, mine, categori
         follow=True,
     )
     assert placed(statements) == ["Resources", "Staff time", None]
-    assert messages_of(response) == ["2 statements moved."]
+    assert messages_of(response) == ["Moved 2 statements to 1. Resources and 2. Staff time."]
     assert response.redirect_chain[-1][0].endswith(f"?next={statements[2].pk}")
 
 
@@ -190,7 +190,7 @@ def test_zero_returns_a_statement_to_uncategorised(client, mine, categories, sta
         follow=True,
     )
     assert placed(statements) == [None, None, None]
-    assert messages_of(response) == ["“Cheaper outreach” moved to Uncategorised."]
+    assert messages_of(response) == ["Moved “Cheaper outreach” to Uncategorised."]
 
 
 @pytest.mark.parametrize(
@@ -235,7 +235,7 @@ def test_a_wrong_number_leaves_its_statement_and_is_shown_beside_its_box(
     assert response["Location"] == url("session_clustering", mine)  # the wrong box is focused
     page = client.get(response["Location"])
     assert messages_of(page) == [
-        "“Cheaper outreach” moved to 2. Staff time.",
+        "Moved “Cheaper outreach” to 2. Staff time.",
         f"“Recruit younger staff” was not moved: {error}",
     ]
     html = page.content.decode()
@@ -309,7 +309,7 @@ def test_a_category_id_from_a_page_loaded_before_the_numbers_still_moves(
         follow=True,
     )
     assert placed(statements) == ["Security", None, None]
-    assert messages_of(response) == ["“Cheaper outreach” moved to 4. Security."]
+    assert messages_of(response) == ["Moved “Cheaper outreach” to 4. Security."]
     elsewhere = CategoryFactory(session=PlenarySessionFactory(workshop=mine.workshop))
     response = client.post(
         url("statements_move", mine),
@@ -348,7 +348,7 @@ def test_merging_by_number(client, mine, categories, statements):
     )
     assert placed(statements) == ["Security", None, None]
     assert not Category.objects.filter(pk=categories[2].pk).exists()
-    assert messages_of(response) == ["“Staff time” merged into 4. Security."]
+    assert messages_of(response) == ["Merged “Staff time” into 4. Security: 1 statement moved."]
 
 
 @pytest.mark.parametrize(

@@ -322,15 +322,17 @@ def test_fifth_dot_is_refused_in_the_updated_panel(client, voting_session):
     categories = list(voting_session.categories.all())
     for category in categories[:4]:
         assert dot(client, voting_session, category, **HTMX).context["dot_error"] == ""
+    # The page had a "Place a dot" enabled that no longer works (another tab placed the last
+    # dot): the whole ballot comes back, with every such button disabled, and the reason.
     response = dot(client, voting_session, categories[4], **HTMX)
     assert response.status_code == 200
-    # Only the category's line, the dots left and the message come back.
-    assert response.templates[0].name == "responses/_dot_answer.html"
+    assert response.templates[0].name == "responses/_ballot.html"
+    assert response["HX-Retarget"] == "#ballot"
     assert response.context["dot_error"] == (
         "You have placed all 4 of your dots. To move one, first take it off another category."
     )
-    assert response.context["state"].left == 0
-    assert response.context["state"].mine == 0
+    assert response.context["ballot"].left == 0
+    assert [line.mine for line in response.context["ballot"].lines] == [1, 1, 1, 1, 0]
     assert Dot.objects.count() == 4
 
 

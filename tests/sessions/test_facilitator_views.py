@@ -91,7 +91,8 @@ def test_sessions_are_added_at_the_end_and_reordered(client, mine):
 
 
 def test_phase_change_and_reveal(client, mine):
-    client.post(url("workshop_sessions:session_phase", mine), {"phase": "voting"})
+    # No categories yet: opening voting asks first; "anyway" opens it all the same.
+    client.post(url("workshop_sessions:session_phase", mine), {"phase": "voting", "fix": "anyway"})
     client.post(url("workshop_sessions:session_reveal", mine), {"revealed": "1"})
     mine.refresh_from_db()
     assert (mine.phase, mine.results_revealed) == ("voting", True)
