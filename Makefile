@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-run run test lint format lock vendor clean bench backup restore
+.PHONY: help install install-run run test lint format lock vendor clean bench backup restore screenshots
 
 help:
 	@echo "make run     set up everything and serve the sample data on http://$(HOST):$(PORT)"
@@ -16,6 +16,7 @@ help:
 	@echo "make format  format the code with ruff"
 	@echo "make lock    re-resolve requirements*.txt from pyproject.toml (UPGRADE=package or UPGRADE=all; docs/testing.md)"
 	@echo "make vendor  re-pin the front-end assets in static/vendor/ from the npm registry"
+	@echo "make screenshots  the live board in each phase at 1920x1080, into docs/img/ (needs Chromium)"
 	@echo "make bench   a room of 300, 600 and 1,000 phones through nginx, an outage, two servers, and the other benchmarks (docs/performance.md)"
 	@echo "make backup  back up the database into backups/ (OUTPUT=file to choose; docs/deployment.md)"
 	@echo "make restore FILE=backups/... overwrite the database with a backup (asks first; YES=1 does not)"
@@ -59,6 +60,11 @@ TEST_WORKERS ?= 2
 
 test: $(VENV)/.installed node_modules/.installed
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+# The live board in each phase (docs/using.md): Playwright and Chromium with the browser tests'
+# fixtures, on a throwaway test database. SCREENSHOT_ALL_SIZES=1 adds 1280x720 and 1024x768.
+screenshots: $(VENV)/.installed
+	$(BIN)/python -m pytest tests/e2e/screenshots.py -p no:cacheprovider -q
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

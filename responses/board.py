@@ -12,6 +12,13 @@ to ``since``). One query compares them with the database (``_state``), and the a
   a phase change, the reveal, a tally): the newest ``BOARD_STATEMENT_LIMIT`` cards it holds,
   plus the next cards after ``since`` as a delta would bring them, so a full render never
   skips a card either.
+
+The board has one layout per phase (``Board.mode``): the cards as they arrive (draft and
+collecting, the only phases with deltas), the categories being formed (clustering: every
+visible statement in its category or the uncategorised pile, a full render on any change), the
+categories being voted on (voting), and the ranked results (once revealed). While clustering or
+voting the poll reads the categories too (a second query), so that a new, renamed, renumbered
+or described category reaches the board: the version carries a digest of them.
 """
 
 import hashlib
@@ -33,6 +40,7 @@ BOARD_KEEP = 300
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _VOTING_PHASES = {PlenarySession.Phase.VOTING, PlenarySession.Phase.CLOSED}
+_CARD_PHASES = {PlenarySession.Phase.DRAFT, PlenarySession.Phase.COLLECTING}
 
 
 def _microseconds(moment: datetime | None) -> int:
@@ -66,6 +74,14 @@ class Held:
 class BoardTally:
     category: Category
     total: int
+    rank: int = 1  # 1 + the number of categories with more dots: equal totals share a rank
+    tied: bool = False  # another category has the same total (shown as "=3")
+
+
+@dataclass(frozen=True)
+class BoardCategory:
+    category: Category
+    statements: list[Statement]  # while clustering: the latest moved first
 
 
 @dataclass(frozen=True)
@@ -79,10 +95,25 @@ class Board:
     since: int  # the highest statement the board holds after this answer
     held: Held  # the visible statements up to ``since``
     is_delta: bool = False
+    categories: list[BoardCategory] = ()  # while clustering, voting, or closed unrevealed
+    uncategorised: list[Statement] = ()  # while clustering: the latest moved first
 
     @property
     def lists_statements(self) -> bool:
         return _lists_statements(self.session)
+
+    @property
+    def mode(self) -> str:
+        """The layout: "cards", "clusters", "voting" or "results"."""
+        return _mode(self.session)
+
+    @property
+    def join(self) -> str:
+        """The join panel: "large" while people may still write, "corner" until the session
+        closes, "" after."""
+        if self.session.phase in _CARD_PHASES:
+            return "large"
+        return "" if self.session.phase == PlenarySession.Phase.CLOSED else "corner"
 
     @property
     def most_dots(self) -> int:
@@ -92,7 +123,8 @@ class Board:
     def version(self) -> str:
         """Changes whenever anything the board shows changes; the poll sends it back."""
         counts = _counts(self.session, self.statement_count, self.voters, self.participants)
-        return f"{_base(self.session, self.held, self.tallies)}.{counts}"
+        shown = [c.category for c in self.categories]
+        return f"{_base(self.session, self.held, self.tallies, shown)}.{counts}"
 
 
 @dataclass(frozen=True)
@@ -104,16 +136,33 @@ class _State:
     participants: int
 
 
+def _mode(session: PlenarySession) -> str:
+    if session.results_revealed:
+        return "results"
+    if session.phase in _CARD_PHASES:
+        return "cards"
+    if session.phase == PlenarySession.Phase.CLUSTERING:
+        return "clusters"
+    return "voting"  # voting, or closed before the facilitator reveals the results
+
+
 def _lists_statements(session: PlenarySession) -> bool:
-    return not session.results_revealed and session.phase not in _VOTING_PHASES
+    """The list of cards that deltas add to (draft and collecting)."""
+    return _mode(session) == "cards"
 
 
-def _base(session: PlenarySession, held: Held, tallies: list[BoardTally]) -> str:
+def _base(
+    session: PlenarySession,
+    held: Held,
+    tallies: list[BoardTally],
+    categories: list[Category] = (),
+) -> str:
     """The part of the version a delta leaves as it is (the counts are the other part)."""
     shown = "|".join(
         f"{t.category.pk}:{t.category.reference_number}:{t.category.name}:{t.total}"
         for t in tallies
     )
+    shown += "|".join(f"{c.pk}:{c.reference_number}:{c.name}:{c.description}" for c in categories)
     digest = hashlib.blake2s(shown.encode(), digest_size=6).hexdigest()
     state = f"{session.phase}-{int(session.results_revealed)}"
     return f"{state}-{held.count}-{held.pk_sum}-{held.edited}-{digest}"
@@ -184,10 +233,26 @@ def _tallies(session: PlenarySession) -> list[BoardTally]:
     if not session.results_revealed:
         return []
     categories = Category.objects.filter(session=session).annotate(total=Sum("dots__count"))
+    totals = [category.total or 0 for category in categories]
     return sorted(
-        (BoardTally(category, category.total or 0) for category in categories),
+        (
+            BoardTally(
+                category,
+                total,
+                rank=1 + sum(other > total for other in totals),
+                tied=totals.count(total) > 1,
+            )
+            for category, total in zip(categories, totals, strict=True)
+        ),
         key=lambda tally: (-tally.total, tally.category.reference_number),
     )
+
+
+def _categories(session: PlenarySession) -> list[Category]:
+    """The categories the board shows while clustering and voting (in reference order)."""
+    if _mode(session) not in {"clusters", "voting"}:
+        return []
+    return list(Category.objects.filter(session=session).order_by("reference_number"))
 
 
 def _visible(session: PlenarySession) -> QuerySet[Statement]:
@@ -208,6 +273,8 @@ def _board(
     since: int,
     held: Held,
     is_delta: bool = False,
+    categories: list[BoardCategory] = (),
+    uncategorised: list[Statement] = (),
 ) -> Board:
     return Board(
         session=session,
@@ -219,15 +286,50 @@ def _board(
         since=since,
         held=held,
         is_delta=is_delta,
+        categories=list(categories),
+        uncategorised=list(uncategorised),
+    )
+
+
+def _clusters(session: PlenarySession, state: _State, categories: list[Category]) -> Board:
+    """Every visible statement, in its category or the pile, the latest moved first.
+
+    All of them, not the newest few: a category's statements are what the room is forming.
+    The board then holds every visible statement, so ``since`` and ``held`` describe them all.
+    """
+    statements = list(_visible(session).order_by("-updated_at", "-pk"))
+    grouped: dict[int | None, list[Statement]] = {None: [], **{c.pk: [] for c in categories}}
+    for statement in statements:
+        # A statement moved into a category created after the categories were read waits in
+        # the pile until the next poll (whose version then differs).
+        grouped.get(statement.category_id, grouped[None]).append(statement)
+    return _board(
+        session,
+        state,
+        [],
+        statements=[],
+        since=max((statement.pk for statement in statements), default=0),
+        held=Held().plus(statements),
+        categories=[BoardCategory(c, grouped[c.pk]) for c in categories],
+        uncategorised=grouped[None],
     )
 
 
 def _full(
-    session: PlenarySession, state: _State, tallies: list[BoardTally], since: int | None
+    session: PlenarySession,
+    state: _State,
+    tallies: list[BoardTally],
+    since: int | None,
+    categories: list[Category],
 ) -> Board:
     top = state.newest if since is None else since
+    if _mode(session) == "clusters":
+        return _clusters(session, state, categories)
     if not _lists_statements(session):
-        return _board(session, state, tallies, statements=[], since=top, held=state.held)
+        shown = [BoardCategory(category, []) for category in categories]
+        return _board(
+            session, state, tallies, statements=[], since=top, held=state.held, categories=shown
+        )
     held_statements = []
     if state.held.count:
         held_statements = list(
@@ -247,7 +349,8 @@ def _full(
 
 def board_for(*, session: PlenarySession) -> Board:
     """The board page: the newest statements, the counts, the tallies if revealed."""
-    return _full(session, _state(session=session, since=None), _tallies(session), None)
+    state = _state(session=session, since=None)
+    return _full(session, state, _tallies(session), None, _categories(session))
 
 
 def board_changes(*, session: PlenarySession, since: int | None, version: str) -> Board | None:
@@ -255,7 +358,8 @@ def board_changes(*, session: PlenarySession, since: int | None, version: str) -
     only newer cards (or the counts), the full board otherwise."""
     state = _state(session=session, since=since)
     tallies = _tallies(session)
-    base = _base(session, state.held, tallies)
+    categories = _categories(session)
+    base = _base(session, state.held, tallies, categories)
     lists = _lists_statements(session)
     waiting = lists and since is not None and state.newest > since
     counts = _counts(session, state.statement_count, state.voters, state.participants)
@@ -273,4 +377,4 @@ def board_changes(*, session: PlenarySession, since: int | None, version: str) -
             held=state.held.plus(new),
             is_delta=True,
         )
-    return _full(session, state, tallies, since)
+    return _full(session, state, tallies, since, categories)

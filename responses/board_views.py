@@ -12,8 +12,15 @@ answer also replaces ``#board-live`` (out of band); a delta adds its cards to th
 ``#board-statements`` (``afterbegin``, out of band) and leaves the rest of the list as it is.
 Each card is ``<li class="board-statement" data-statement="<pk>">``. What is in which answer,
 and why no card is skipped: responses/board.py.
+
+When the facilitator's sign-in ends, the feed answers the board's poll (an htmx request) with
+401 and no body rather than the redirect to the sign-in page every other facilitator page
+gives: htmx would follow the redirect and swap the sign-in form into the board in front of the
+room. htmx swaps no 4xx answer; static/js/board.js shows a small notice instead and keeps the
+board's last content (and swaps nothing but the feed's own answers).
 """
 
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
@@ -37,10 +44,16 @@ def _since(value: str | None) -> int | None:
     return None
 
 
-def _feed_context(session: PlenarySession, board: Board) -> dict:
+def _feed_context(request: HttpRequest, session: PlenarySession, board: Board) -> dict:
     feed = reverse("facilitation:session_board_feed", args=[session.workshop_id, session.pk])
     query = urlencode({"since": board.since, "v": board.version})
-    return {"session": session, "board": board, "feed_url": f"{feed}?{query}", "keep": BOARD_KEEP}
+    return {
+        "session": session,
+        "board": board,
+        "feed_url": f"{feed}?{query}",
+        "keep": BOARD_KEEP,
+        "join_url": _join_url(request, session),
+    }
 
 
 @require_GET
@@ -55,15 +68,27 @@ def session_board(request: HttpRequest, session: PlenarySession) -> HttpResponse
         request,
         "responses/board.html",
         {
-            **_feed_context(session, board),
+            **_feed_context(request, session, board),
             "workshop": session.workshop,
-            "join_url": _join_url(request, session),
             "phases": PlenarySession.Phase.choices,
         },
     )
 
 
+def _signed_out_poll(view):
+    # Before session_view, whose redirect to the sign-in page stays as it is for a browser
+    # opening the feed's address itself.
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.htmx and not request.user.is_authenticated:
+            return HttpResponse(status=401)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 @require_GET
+@_signed_out_poll
 @session_view
 def session_board_feed(request: HttpRequest, session: PlenarySession) -> HttpResponse:
     """The board's changing part, polled every second: 204 while nothing changed, only the new
@@ -76,4 +101,6 @@ def session_board_feed(request: HttpRequest, session: PlenarySession) -> HttpRes
     if board is None:
         return HttpResponse(status=204)
     template = "responses/_board_delta.html" if board.is_delta else "responses/_board_feed.html"
-    return render(request, template, {**_feed_context(session, board), "out_of_band": True})
+    return render(
+        request, template, {**_feed_context(request, session, board), "out_of_band": True}
+    )

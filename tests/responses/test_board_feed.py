@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 FEED = re.compile(r'id="board-feed"\s+data-hx-get="([^"]+)"')
 CARD = re.compile(r'<li class="board-statement" data-statement="(\d+)">([^<]*)')
 DELTA = '<ul data-hx-swap-oob="afterbegin:#board-statements">'
-FULL = '<div id="board-live" data-hx-swap-oob="true">'
+FULL = '<div id="board-live" data-hx-swap-oob="true" class="board-live'
 
 # Every request of a signed-in facilitator: the sign-in session, the user, the user's groups,
 # the session (with its workshop). The feed's own queries come on top.
@@ -246,7 +246,8 @@ def test_phase_change_and_reveal_send_the_whole_board(client, room):
     voting = client.get(feed)
     assert FULL in voting.content.decode()
     assert cards_in(voting) == []
-    assert "The tallies stay hidden until you reveal them" in voting.content.decode()
+    assert "The results stay hidden until the facilitator reveals them" in voting.content.decode()
+    assert '<span class="board-ballot-name">Security</span>' in voting.content.decode()
     DotFactory(category=category)
     one_voter = client.get(feed_of(voting))  # a vote changes the counts on the board
     assert "1 of 1 participants have voted" in one_voter.content.decode()
@@ -304,3 +305,123 @@ def test_another_facilitators_session_feed_is_not_found(client, room, other_faci
     feed = feed_of(client.get(board_url(room)))
     client.force_login(other_facilitator)
     assert client.get(feed).status_code == 404
+
+
+def test_clustering_shows_each_category_with_its_statements_and_the_pile(client, room):
+    session_phase_set(session=room, phase="clustering")
+    security = CategoryFactory(session=room, reference_number=1, name="Security")
+    CategoryFactory(session=room, reference_number=2, name="Perception")
+    loose, placed = cards(room, 2)
+    facilitation.statements_categorise(
+        session=room, actor=None, statement_ids=[placed.pk], category_id=security.pk
+    )
+    page = client.get(board_url(room))
+    board = page.context["board"]
+    assert board.mode == "clusters"
+    assert board.join == "corner"
+    assert [(c.category.name, pks(c.statements)) for c in board.categories] == [
+        ("Security", [placed.pk]),
+        ("Perception", []),
+    ]
+    assert pks(board.uncategorised) == [loose.pk]
+    assert cards_in(page) == []  # no card list to add to while clustering
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_clustering_poll_unchanged_in_two_queries_and_a_move_sends_the_board(
+    client, room, django_assert_num_queries, count
+):
+    session_phase_set(session=room, phase="clustering")
+    category = CategoryFactory(session=room, reference_number=1, name="Security")
+    made = cards(room, count)
+    with django_assert_num_queries(REQUEST + 3):  # the state, the categories, the statements
+        feed = feed_of(client.get(board_url(room)))
+    with django_assert_num_queries(REQUEST + 2):  # the state, the categories
+        assert client.get(feed).status_code == 204
+    facilitation.statements_categorise(
+        session=room, actor=None, statement_ids=[made[0].pk], category_id=category.pk
+    )
+    moved = client.get(feed)
+    assert FULL in moved.content.decode()
+    assert [pks(c.statements) for c in moved.context["board"].categories] == [[made[0].pk]]
+    assert client.get(feed_of(moved)).status_code == 204
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["create", "rename", "describe", "card"],
+)
+def test_clustering_a_category_change_or_a_paper_card_sends_the_board(client, room, change):
+    session_phase_set(session=room, phase="clustering")
+    category = CategoryFactory(session=room, reference_number=1, name="Security")
+    cards(room, 2)
+    feed = feed_of(client.get(board_url(room)))
+    if change == "create":
+        facilitation.category_create(session=room, actor=None, name="Perception")
+    elif change in {"rename", "describe"}:
+        category.name = "Safety" if change == "rename" else category.name
+        category.description = "Keeping data safe" if change == "describe" else ""
+        category.save()
+    else:
+        StatementFactory(session=room, text="Typed from a paper card")
+    response = client.get(feed)
+    assert FULL in response.content.decode()
+    assert client.get(feed_of(response)).status_code == 204
+
+
+def test_voting_shows_the_categories_and_who_has_voted(client, room, django_assert_num_queries):
+    session_phase_set(session=room, phase="voting")
+    security = CategoryFactory(session=room, reference_number=1, name="Security")
+    CategoryFactory(session=room, reference_number=2, name="Perception", description="How it looks")
+    ParticipantFactory.create_batch(3, workshop=room.workshop)
+    DotFactory(category=security)  # a fourth participant
+    page = client.get(board_url(room))
+    content = page.content.decode()
+    assert page.context["board"].join == "corner"
+    assert "1 of 4 participants have voted" in content
+    assert '<progress class="board-progress" max="4" value="1"' in content
+    assert '<span class="board-ballot-description">How it looks</span>' in content
+    with django_assert_num_queries(REQUEST + 2):  # the state, the categories
+        assert client.get(feed_of(page)).status_code == 204
+
+
+def test_results_are_ranked_with_ties_sharing_a_rank(client, room):
+    room.phase = "closed"
+    room.results_revealed = True
+    room.save()
+    totals = {"Security": 5, "Perception": 3, "Governance": 3, "Resources": 1, "Legal": 0}
+    for number, (name, total) in enumerate(totals.items(), start=1):
+        category = CategoryFactory(session=room, reference_number=number, name=name)
+        DotFactory.create_batch(total, category=category)
+    board = client.get(board_url(room)).context["board"]
+    assert board.join == ""  # closed: nobody joins any more
+    ranked = [(t.category.name, t.rank, t.tied) for t in board.tallies]
+    assert ranked == [
+        ("Security", 1, False),
+        ("Perception", 2, True),
+        ("Governance", 2, True),
+        ("Resources", 4, False),
+        ("Legal", 5, False),
+    ]
+    page = client.get(board_url(room)).content.decode()
+    assert '<span class="board-rank" aria-hidden="true">=2</span>' in page
+
+
+@pytest.mark.parametrize(
+    ("phase", "join"),
+    [("draft", "large"), ("collecting", "large"), ("clustering", "corner"), ("voting", "corner")],
+)
+def test_the_join_panel_is_large_until_collecting_ends(client, room, phase, join):
+    session_phase_set(session=room, phase=phase)
+    page = client.get(board_url(room))
+    assert page.context["board"].join == join
+    assert f"board-live-join-{join}" in page.content.decode()
+    assert f'src="{reverse("responses:join_qr", args=[room.join_code])}"' in page.content.decode()
+
+
+def test_a_poll_after_the_sign_in_ended_answers_401_not_the_sign_in_page(client, room):
+    feed = feed_of(client.get(board_url(room)))
+    client.logout()
+    response = client.get(feed, headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.content == b""
