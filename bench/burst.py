@@ -259,7 +259,7 @@ class Burst:
     repeats: list[dict] = field(default_factory=list)
     acked_dots: set[tuple[str, int]] = field(default_factory=set)
     sent_dots: int = 0
-    dot_taps: int = 0  # requests, retries included
+    unconfirmed_dots: set[tuple[str, int]] = field(default_factory=set)  # see place_dot()
     refused_dots: Counter = field(default_factory=Counter)
     static_bytes: int = 0
     static_cache_control: dict[str, str] = field(default_factory=dict)  # url -> header
@@ -548,31 +548,40 @@ class Participant:
 
     async def place_dot(self, category: int) -> None:
         """A tap on "Place a dot". After an error the person taps again (same key) once the
-        Retry-After has passed; htmx itself never resends."""
+        Retry-After has passed; htmx itself never resends.
+
+        A tap that ends without a definitive answer (its retries used up on 503s or timeouts,
+        or stopped at the voting bound while a request was on its way) is *unconfirmed*: the
+        server may or may not hold the dot, and a person would still be tapping. A dot stored
+        for such a tap is counted apart, not as an extra one.
+        """
         burst = self.burst
         burst.sent_dots += 1
         csrf = self.cookie("csrftoken")
-        key = str(uuid.uuid4())
-        before = sum(burst.rec.status["dot"].values()) + burst.rec.network_errors["dot"]
-        answer, ok = await self._with_retries(
-            "dot",
-            "POST",
-            self.dot_url or f"{burst.page}dots/",
-            lambda a: a.status == 200 and 'role="alert"' not in a.text,
-            data={
-                "category": str(category),
-                "action": "place",
-                "key": key,
-                "csrfmiddlewaretoken": csrf,
-            },
-            headers={"HX-Request": "true", "X-CSRFToken": csrf},
-        )
-        burst.dot_taps += sum(burst.rec.status["dot"].values()) + burst.rec.network_errors["dot"]
-        burst.dot_taps -= before
+        pair = (self.cookie("ctg_participant"), category)
+        try:
+            answer, ok = await self._with_retries(
+                "dot",
+                "POST",
+                self.dot_url or f"{burst.page}dots/",
+                lambda a: a.status == 200 and 'role="alert"' not in a.text,
+                data={
+                    "category": str(category),
+                    "action": "place",
+                    "key": str(uuid.uuid4()),
+                    "csrfmiddlewaretoken": csrf,
+                },
+                headers={"HX-Request": "true", "X-CSRFToken": csrf},
+            )
+        except asyncio.CancelledError:
+            burst.unconfirmed_dots.add(pair)
+            raise
         if ok:
-            burst.acked_dots.add((self.cookie("ctg_participant"), category))
-        else:
-            burst.refused_dots[_why(answer)] += 1
+            burst.acked_dots.add(pair)
+            return
+        burst.refused_dots[_why(answer)] += 1
+        if _retryable(answer):
+            burst.unconfirmed_dots.add(pair)
 
     async def run(self, start_at: float) -> None:
         burst = self.burst
@@ -847,7 +856,9 @@ async def rate_limit_check(burst: Burst, limit: int) -> dict:
                 "POST",
                 f"{burst.pins[server]}{burst.page}profile/",
                 data={"csrfmiddlewaretoken": csrf},
-                headers={"X-CSRFToken": csrf},
+                # JSON, as the page's script asks: a refusal is then a 429 (a plain form post
+                # would get a redirect back to the page with the message).
+                headers={"Accept": "application/json", "X-CSRFToken": csrf},
             )
             answers.append((server, answer.status if answer else None))
     first_429 = next((n + 1 for n, (_, status) in enumerate(answers) if status == 429), None)
@@ -968,22 +979,27 @@ def card_integrity(acked: dict, sent: dict, rows: list[dict]) -> dict:
     }
 
 
-def dot_integrity(acked: set, rows: list[dict], total: int, limit: int) -> dict:
+def dot_integrity(acked: set, rows: list[dict], total: int, limit: int, unconfirmed: set) -> dict:
     """Acknowledged (participant, category) pairs against the stored Dot rows.
 
-    No stacking in the scenario: a row's count above 1 is a dot placed twice; a participant
-    whose rows add up to more than the session's dots is over its limit.
+    *Lost*: acknowledged, not stored. *Extra*: stored, but neither acknowledged nor left
+    unconfirmed (a tap whose outcome the phone never learnt: see `Participant.place_dot`); the
+    unconfirmed ones that were stored are counted apart. No stacking in the scenario: a row's
+    count above 1 is a dot placed twice; a participant whose rows add up to more than the
+    session's dots is over its limit.
     """
     stored = {(row["token"], row["category"]) for row in rows}
     per_participant: Counter = Counter()
     for row in rows:
         per_participant[row["token"]] += row["count"]
     acked_in_db = len(acked & stored)
+    unconfirmed_stored = len((stored & unconfirmed) - acked)
     return {
         "dots_acknowledged": len(acked),
         "dots_stored": total,
         "dots_lost": len(acked) - acked_in_db,
-        "dots_extra": total - acked_in_db,
+        "dots_extra": total - acked_in_db - unconfirmed_stored,
+        "dots_stored_unconfirmed": unconfirmed_stored,
         "dots_duplicated": sum(row["count"] - 1 for row in rows if row["count"] > 1),
         "participants_over_dot_limit": sum(1 for n in per_participant.values() if n > limit),
     }
@@ -1020,7 +1036,9 @@ def count_results(burst: Burst, stored: dict) -> dict:
     repeats = burst.repeats
     return {
         **card_integrity(burst.acked_cards, burst.sent_card_keys, stored["statements"]),
-        **dot_integrity(burst.acked_dots, stored["dots"], stored["dot_total"], DOTS),
+        **dot_integrity(
+            burst.acked_dots, stored["dots"], stored["dot_total"], DOTS, burst.unconfirmed_dots
+        ),
         "participants": burst.participants,
         "participants_joined": burst.joined,
         "participants_stored": stored["participants"],
@@ -1040,7 +1058,6 @@ def count_results(burst: Burst, stored: dict) -> dict:
         ),
         "dots_expected": burst.participants * DOTS,
         "dots_sent": burst.sent_dots,
-        "dot_taps": burst.dot_taps,
         "dots_refused": dict(burst.refused_dots),
         "status_reloads": burst.status_reloads,
         "status_fragments": burst.status_fragments,
@@ -1063,6 +1080,15 @@ def count_results(burst: Burst, stored: dict) -> dict:
         "responses_5xx_not_503": sum(n for code, n in statuses if code >= 500 and code != 503),
         "responses_429": sum(n for code, n in statuses if code == 429),
         "refusals_without_retry_after": sum(burst.rec.refusals_without_retry_after.values()),
+        "retry_after_values": dict(
+            sorted(
+                Counter(
+                    f"{e.status} with Retry-After {e.retry_after or 'none'}"
+                    for e in burst.rec.events
+                    if e.status in (429, 503)
+                ).items()
+            )
+        ),
         "network_errors": sum(burst.rec.network_errors.values()),
     }
 
@@ -1320,21 +1346,24 @@ def table(result: dict) -> str:
         ("participants joined / saw voting",
          f"{c['participants_joined']} / {c['participants_saw_voting']} of {c['participants']}",
          ""),
-        ("cards acknowledged / stored",
-         f"{c['cards_acknowledged']} / {c['cards_stored']} of {c['cards_expected']}",
+        ("cards acknowledged / stored (of which never acknowledged)",
+         f"{c['cards_acknowledged']} / {c['cards_stored']} ({c['cards_stored_unacknowledged']}) "
+         f"of {c['cards_expected']}",
          f"all acknowledged: {_met(v, 'unacknowledged_cards_and_dots')}"),
         ("cards lost / duplicated / half-stored",
          f"{c['cards_lost']} / {c['cards_duplicated']} / {c['cards_half_stored']}",
          f"0 / 0 / 0: {_met(v, 'cards_lost', 'cards_duplicated', 'cards_half_stored')}"),
-        ("dots acknowledged / stored",
-         f"{c['dots_acknowledged']} / {c['dots_stored']} of {c['dots_expected']}", ""),
+        ("dots acknowledged / stored (of which for taps left without an answer)",
+         f"{c['dots_acknowledged']} / {c['dots_stored']} ({c['dots_stored_unconfirmed']}) "
+         f"of {c['dots_expected']}", ""),
         ("dots lost / extra / placed twice / participants over their 4",
          f"{c['dots_lost']} / {c['dots_extra']} / {c['dots_duplicated']} / "
          f"{c['participants_over_dot_limit']}",
          "0 / 0 / 0 / 0: " + _met(v, "dots_lost", "dots_extra", "dots_duplicated",
                                   "participants_over_dot_limit")),
         ("server errors (5xx), of which 503", f"{c['responses_5xx']}, {c['responses_503']}",
-         f"0: {_met(v, 'responses_5xx')}"),
+         f"0: {_met(v, 'responses_5xx')}" if result.get("room")
+         else f"only 503: {_met(v, 'responses_5xx_not_503')}"),
         ("429 and 503 without Retry-After", c["refusals_without_retry_after"],
          f"0: {_met(v, 'refusals_without_retry_after')}"),
         ("rate-limit refusals (429)", c["responses_429"], f"0: {_met(v, 'responses_429')}"),
@@ -1367,7 +1396,12 @@ def table(result: dict) -> str:
              " / ".join(str(n) for n in bal["requests_by_server"].values()), ""),
             (f"one participant's writes alternating A, B (limit {check.get('limit')} a minute):"
              " first 429 at write",
-             f"{check.get('first_429_at_write')} ({_listing(check.get('answers_by_server', {}))})",
+             f"{check.get('first_429_at_write') or 'none'} (answers: "
+             + "; ".join(
+                 f"{server}: " + ", ".join(f"{n} × {code}" for code, n in codes.items())
+                 for server, codes in check.get("answers_by_server", {}).items()
+             )
+             + ")",
              f"{(check.get('limit') or 0) + 1}: "
              f"{_met(v, 'rate_limit_counted_across_servers')}"),
         ]  # fmt: skip
@@ -1400,6 +1434,7 @@ def notes(result: dict) -> list[str]:
         f"- Server: {result['topology']}; `gunicorn ctg_workshops.wsgi {result['gunicorn']}`, "
         "DEBUG off, `CONN_MAX_AGE` 60"
         + (f", `SHED_QUEUE_MS` {shed}" if shed is not None else ", no `SHED_QUEUE_MS` setting")
+        + ("" if limits.get("behind_proxy") else " (no proxy: nothing stamps X-Request-Start)")
         + "; on the same two cores as the load generator (aiohttp, one process).",
         f"- {s['participants']} phones in rooms of {s['room_size']} (one network address per "
         f"room), arriving over {s['ramp_s']:.0f} s; {c['static_files']} static files fetched "
@@ -1426,6 +1461,12 @@ def notes(result: dict) -> list[str]:
     }
     if refused:
         lines.append(f"- Refused or given up: {json.dumps(refused, ensure_ascii=False)}.")
+    if c.get("retry_after_values"):
+        lines.append(
+            "- Refusals: "
+            + ", ".join(f"{k}: {n}" for k, n in c["retry_after_values"].items())
+            + "."
+        )
     log_counts = result.get("server_log", {})
     if any(log_counts.values()):
         lines.append(f"- Server logs: {_listing(log_counts)}.")
@@ -1473,14 +1514,16 @@ def outage_table(result: dict) -> str:
          f"0: {_met(v, 'responses_5xx_outside_outage')}"),
         ("card requests sent again after a 5xx or no answer (same key)", resent, ""),
         ("cards answered 200 \"received\" for a key already stored", card.get("200", 0), ""),
-        ("cards acknowledged / stored",
-         f"{c['cards_acknowledged']} / {c['cards_stored']} of {c['cards_expected']}",
+        ("cards acknowledged / stored (of which never acknowledged)",
+         f"{c['cards_acknowledged']} / {c['cards_stored']} ({c['cards_stored_unacknowledged']}) "
+         f"of {c['cards_expected']}",
          f"all acknowledged: {_met(v, 'unacknowledged_cards_and_dots')}"),
         ("cards lost / duplicated / half-stored",
          f"{c['cards_lost']} / {c['cards_duplicated']} / {c['cards_half_stored']}",
          f"0 / 0 / 0: {_met(v, 'cards_lost', 'cards_duplicated', 'cards_half_stored')}"),
-        ("dots acknowledged / stored",
-         f"{c['dots_acknowledged']} / {c['dots_stored']} of {c['dots_expected']}", ""),
+        ("dots acknowledged / stored (of which for taps left without an answer)",
+         f"{c['dots_acknowledged']} / {c['dots_stored']} ({c['dots_stored_unconfirmed']}) "
+         f"of {c['dots_expected']}", ""),
         ("dots lost / extra / placed twice", f"{c['dots_lost']} / {c['dots_extra']} / "
          f"{c['dots_duplicated']}",
          f"0 / 0 / 0: {_met(v, 'dots_lost', 'dots_extra', 'dots_duplicated')}"),
@@ -1553,6 +1596,9 @@ def summary_table(results: dict, throughput: dict | None) -> str:
         )
 
     rows = [
+        ("phones joined / saw voting",
+         lambda r: f"{r['counts']['participants_joined']} / "
+         f"{r['counts'].get('participants_saw_voting', '')}"),
         ("cards acknowledged / lost / duplicated",
          lambda r: f"{r['counts']['cards_acknowledged']} / {r['counts']['cards_lost']} / "
          f"{r['counts']['cards_duplicated']}"),
@@ -1570,6 +1616,9 @@ def summary_table(results: dict, throughput: dict | None) -> str:
         ("board feed p95 ms", lambda r: cell(r, "board feed")),
         ("board lag p95", lag),
         ("server CPU ms per participant, writing / voting", cpu),
+        ("429 and 503 without Retry-After",
+         lambda r: r["counts"].get("refusals_without_retry_after", "")),
+        ("gunicorn", lambda r: f"`{r['gunicorn']}`"),
         ("passed", lambda r: "yes" if r["passed"] else "**no**"),
         ("run", lambda r: r["date"]),
     ]  # fmt: skip

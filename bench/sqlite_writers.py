@@ -43,6 +43,7 @@ from collections import Counter
 from pathlib import Path
 
 import burst as b
+from servers import HOST
 
 NAME = "sqlite"
 RESULTS = b.RESULTS_DIR / "sqlite.json"
@@ -67,7 +68,7 @@ def sqlite_env(db_path: Path, static_root: Path) -> dict:
         {
             "DJANGO_SETTINGS_MODULE": "ctg_workshops.settings",
             "SECRET_KEY": "".join(secrets.choice(alphabet) for _ in range(64)),
-            "ALLOWED_HOSTS": b.HOST,
+            "ALLOWED_HOSTS": HOST,
             "DATABASE_URL": "",  # set and empty: the SQLite default even if a .env names one
             "SQLITE_PATH": str(db_path),
             "STATIC_ROOT": str(static_root),
@@ -77,6 +78,8 @@ def sqlite_env(db_path: Path, static_root: Path) -> dict:
             # One address sends it all: its ceilings too (docs/security.md).
             "ADDRESS_WRITES_PER_MINUTE": str(WRITES_PER_MINUTE),
             "ADDRESS_CARDS_PER_MINUTE": str(WRITES_PER_MINUTE),
+            # and the cap on one participant's cards (20): each sends hundreds here.
+            "STATEMENTS_PER_PARTICIPANT": str(WRITES_PER_MINUTE),
         }
     )
     return env

@@ -7,7 +7,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from sessions.audit import Action, Target, audit_created, audit_record
-from sessions.live import session_state_forget
+from sessions.live import session_state_changed
 from sessions.models import NoteRevision, PlenarySession, Workshop
 from sessions.roles import user_is_facilitator
 from sessions.updates import model_update
@@ -63,7 +63,7 @@ def session_phase_set(*, session: PlenarySession, phase: str) -> PlenarySession:
         raise ValueError(f"unknown phase {phase!r}")
     if session.phase != phase:
         model_update(instance=session, fields={"phase": phase, "phase_changed_at": timezone.now()})
-        session_state_forget(session)
+        session_state_changed(session)
     if phase in LIVE_PHASES:
         # A planned workshop whose session opens is now running.
         Workshop.objects.filter(pk=session.workshop_id, status=Workshop.Status.PLANNED).update(
@@ -83,7 +83,7 @@ LIVE_PHASES = (
 def session_results_reveal(*, session: PlenarySession, revealed: bool) -> PlenarySession:
     """Show the dot totals to the participants, or hide them again."""
     model_update(instance=session, fields={"results_revealed": revealed})
-    session_state_forget(session)
+    session_state_changed(session)
     return session
 
 
