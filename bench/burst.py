@@ -1932,7 +1932,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--worker-class",
         choices=sorted(WORKER_MODELS),
-        default="sync",
+        default="gthread",
         help="sync: 3 workers; gthread: 2 workers x 4 threads (--workers/--threads override)",
     )
     parser.add_argument("--workers", type=int, help="gunicorn workers (per server)")

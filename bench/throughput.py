@@ -44,7 +44,7 @@ from yarl import URL
 RESULTS = BENCH / "results" / "throughput.json"
 CONNECTIONS = 32
 SECONDS = 10.0
-TARGET_RATIO = 0.5
+TARGET_RATIO = 0.4  # issue 14: at least 40 % of the bare view
 UNLIMITED = "1000000"  # the rate limits, out of the way for this run only
 LIMITS = [
     "PARTICIPANT_WRITES_PER_MINUTE",
@@ -132,7 +132,7 @@ def table(result: dict) -> str:
             f"{bare['requests_per_second']:,} req/s | |",
             f"| cards, {cards['connections']} participants back to back | "
             f"{cards['cards_per_second']:,} cards/s | |",
-            f"| cards ÷ bare view | {result['ratio']:.0%} | ≥ 50 %: {verdict} |",
+            f"| cards ÷ bare view | {result['ratio']:.0%} | ≥ 40 %: {verdict} |",
             f"| card latency p50 / p95 / p99 | {lat['p50_ms']} / {lat['p95_ms']} / "
             f"{lat['p99_ms']} ms | |",
             f"| cards acknowledged / stored | {cards['acknowledged']:,} / {result['stored']:,} | "
@@ -150,7 +150,7 @@ def table(result: dict) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--worker-class", choices=sorted(WORKER_MODELS), default="sync")
+    parser.add_argument("--worker-class", choices=sorted(WORKER_MODELS), default="gthread")
     parser.add_argument("--workers", type=int)
     parser.add_argument("--threads", type=int)
     parser.add_argument("--direct", action="store_true", help="no nginx in front")
