@@ -126,6 +126,7 @@ bench: $(VENV)/.installed $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python bench/burst.py --outage $(BENCH_ARGS) || status=1; \
 	$(BENCH_VENV)/bin/python bench/burst.py --balanced $(BENCH_ARGS) || status=1; \
 	$(BENCH_VENV)/bin/python bench/throughput.py $(BENCH_ARGS) || status=1; \
+	$(BIN)/python bench/request_costs.py || status=1; \
 	$(BENCH_VENV)/bin/python bench/burst.py --summary || status=1; \
 	$(BENCH_VENV)/bin/python bench/sqlite_writers.py || status=1; \
 	$(BIN)/python bench/report_archive.py || status=1; \

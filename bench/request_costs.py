@@ -78,7 +78,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=60)
     parser.add_argument("--profile", choices=KINDS, help="print a cProfile of this kind")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--no-write",
+        action="store_true",
+        help="print only; do not rewrite bench/results/costs.json and docs/performance.md",
+    )
     parser.add_argument("--sql", choices=KINDS, help="print the SQL statements of this kind")
     args = parser.parse_args()
     own_database = os.environ["DATABASE_URL"].endswith(DATABASE)
@@ -114,7 +118,6 @@ def measure(args) -> int:
     sys.path.insert(0, str(ROOT / "bench"))
     import scenario
 
-    from responses.models import Participant
     from responses.views import status_key
     from sessions.models import PlenarySession
 
@@ -229,10 +232,42 @@ def measure(args) -> int:
             f"{kind:<{width}}  {row['cpu_ms_median']:>15}  {row['queries']:>3}  "
             f"{row['redis_round_trips']:>5}  {row['statuses']}"
         )
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
-    _ = Participant
+    if not args.no_write:
+        write(results, args.repeat)
     return 0
+
+
+def write(results: dict, repeat: int) -> None:
+    """bench/results/costs.json and the generated table in docs/performance.md."""
+    import datetime
+    import platform
+
+    when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    (ROOT / "bench" / "results" / "costs.json").write_text(
+        json.dumps({"date": when, "repeat": repeat, "requests": results}, indent=2) + "\n"
+    )
+    rows = [
+        "| request | CPU ms (median) | SQL statements | Redis round trips | answer |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for kind, row in results.items():
+        rows.append(
+            f"| {kind} | {row['cpu_ms_median']:.2f} | {row['queries']} | "
+            f"{row['redis_round_trips']} | {', '.join(map(str, row['statuses']))} |"
+        )
+    rows.append("")
+    rows.append(
+        f"- Run {when}, median of {repeat} requests each, in one process through Django's whole "
+        f"middleware stack (DEBUG off, PostgreSQL, Redis), Python {platform.python_version()}; "
+        "SQL statements include BEGIN and COMMIT of a write's transaction. Command: "
+        "`make bench` (`bench/request_costs.py`)."
+    )
+    doc = ROOT / "docs" / "performance.md"
+    start, end = "<!-- costs:start -->", "<!-- costs:end -->"
+    text = doc.read_text()
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        doc.write_text(head + start + "\n" + "\n".join(rows) + "\n" + end + rest.split(end, 1)[1])
 
 
 if __name__ == "__main__":
