@@ -391,7 +391,13 @@ class Gunicorn:
     @property
     def settings(self) -> str:
         if self.kind == "gthread":
-            return f"--workers {self.workers} --worker-class gthread --threads {self.threads}"
+            # Idle connections from nginx are kept longer than nginx keeps them (its upstream
+            # keepalive_timeout, 60 s): otherwise gunicorn (2 s by default) can close one just as
+            # nginx sends a request on it, which nginx answers 502 (one card in a run of 900).
+            return (
+                f"--workers {self.workers} --worker-class gthread --threads {self.threads}"
+                " --keep-alive 75"
+            )
         return f"--workers {self.workers}"
 
     def start(self, env: dict, log_path: Path, reaper: Reaper | None = None) -> str:
@@ -447,7 +453,8 @@ def nginx_conf(
     """
     servers = "\n".join(f"        server {HOST}:{p} max_fails=0;" for p in upstreams)
     pinned = "\n".join(
-        f"    upstream app_{i} {{\n        server {HOST}:{p};\n        keepalive 8;\n    }}"
+        f"    upstream app_{i} {{\n        server {HOST}:{p};\n        keepalive 8;\n"
+        f"        keepalive_timeout 60s;\n    }}"
         for i, p in enumerate(upstreams)
     )
     common = """
@@ -498,6 +505,7 @@ http {{
     upstream app {{
 {servers}
         keepalive 32;
+        keepalive_timeout 60s;
     }}
 {pinned if pins else ""}
     server {{
