@@ -2,15 +2,12 @@
 1280×720 and 1024×768 with a dozen long category names and 150 cards, and live within two
 seconds of a card sent or a statement moved; a board whose sign-in ended keeps its content."""
 
-import uuid
-
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from responses import facilitation
 from responses.models import Category, Statement
-from responses.services import statement_submit
 from sessions.models import PlenarySession
 from tests.factories import (
     CategoryFactory,
@@ -210,14 +207,14 @@ def test_board_follows_the_room_live_and_survives_the_end_of_its_sign_in(
     page.goto(board_path(session))
     cards = page.locator("#board-statements .board-statement")
 
-    # A card sent from a phone reaches the board within 2 seconds, on top, marked newest.
-    participant = ParticipantFactory(workshop=session.workshop)
-    statement_submit(
-        session=session,
-        participant=participant,
-        text="Sent from a phone just now",
-        idempotency_key=uuid.uuid4(),
-    )
+    # A card sent from a phone (the participant's page, in its own browser) reaches the board
+    # within 2 seconds of the phone saying it was received, on top, marked newest.
+    phone = open_browser(viewport={"width": 390, "height": 844}).page
+    phone.goto(f"/s/{session.join_code}/")
+    phone.get_by_role("button", name="Join anonymously").click()
+    phone.get_by_label("Your answer").fill("Sent from a phone just now")
+    phone.get_by_role("button", name="Send card").click()
+    expect(phone.get_by_text("Received: your card is stored.")).to_be_visible()
     expect(cards.first).to_have_text("Sent from a phone just now", timeout=2000)
     expect(page.locator("#board-feed")).to_contain_text("151 statements", timeout=2000)
     newest = cards.first.evaluate("card => getComputedStyle(card).backgroundColor")
@@ -231,15 +228,21 @@ def test_board_follows_the_room_live_and_survives_the_end_of_its_sign_in(
     )
     audit(page, name="facilitation:session_board (clustering, live)")
 
-    # A statement moved on the clustering page appears in its category within 2 seconds.
+    # A statement moved on the clustering page (in another tab, by its number box) appears in
+    # its category on the board within 2 seconds.
     moved = Statement.objects.get(text="Sent from a phone just now")
     third = Category.objects.get(session=session, reference_number=3)
-    facilitation.statements_categorise(
-        session=session, actor=dana, statement_ids=[moved.pk], category_id=third.pk
+    clustering = desk.context.new_page()
+    clustering.goto(
+        reverse("facilitation:session_clustering", args=[session.workshop_id, session.pk])
     )
+    clustering.locator(f"#move-{moved.pk}").fill("3")
+    clustering.locator(f"#move-{moved.pk}").press("Enter")
+    expect(clustering.locator("#clustering-status")).to_contain_text("Moved “Sent from a phone")
     tile = page.locator(".board-cluster", has=page.locator(f"#board-category-{third.pk}"))
     expect(tile.locator("li").first).to_have_text("Sent from a phone just now", timeout=2000)
     expect(page.locator(".board-pile")).not_to_contain_text("Sent from a phone just now")
+    clustering.close()
     created = facilitation.category_create(session=session, actor=dana, name="Costs")
     expect(page.locator(f"#board-category-{created.pk}")).to_contain_text("13 Costs", timeout=2000)
 
