@@ -57,10 +57,30 @@ def session_move(*, session: PlenarySession, direction: str) -> PlenarySession:
 
 
 @transaction.atomic
-def session_phase_set(*, session: PlenarySession, phase: str) -> PlenarySession:
-    """Move a session to another phase, noting when, so the writing timer starts then."""
+def session_phase_set(
+    *,
+    session: PlenarySession,
+    phase: str,
+    dots_per_participant: int | None = None,
+    dots_may_stack: bool | None = None,
+) -> PlenarySession:
+    """Move a session to another phase, noting when, so the writing timer starts then.
+
+    ``dots_per_participant`` and ``dots_may_stack``, when given, change the voting settings in
+    the same transaction: the fixes offered when opening voting would leave dots nowhere to go.
+    """
     if phase not in PlenarySession.Phase.values:
         raise ValueError(f"unknown phase {phase!r}")
+    settings = {
+        name: value
+        for name, value in (
+            ("dots_per_participant", dots_per_participant),
+            ("dots_may_stack", dots_may_stack),
+        )
+        if value is not None
+    }
+    if settings:
+        model_update(instance=session, fields=settings)
     if session.phase != phase:
         model_update(instance=session, fields={"phase": phase, "phase_changed_at": timezone.now()})
         session_state_changed(session)

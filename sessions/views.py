@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,7 +30,6 @@ from sessions.selectors import (
     workshop_detail_for,
     workshop_events,
 )
-from sessions.updates import model_update
 
 Phase = PlenarySession.Phase
 
@@ -252,14 +250,12 @@ def session_phase(request: HttpRequest, session: PlenarySession) -> HttpResponse
                 "workshop_sessions:session_phase", args=[session.workshop_id, session.pk]
             )
             return redirect(f"{warning}?next_page=board" if to_board else warning)
-        with transaction.atomic():
-            if shortfall is not None and fix == "dots":
-                model_update(
-                    instance=session, fields={"dots_per_participant": shortfall.categories}
-                )
-            elif shortfall is not None and fix == "stack":
-                model_update(instance=session, fields={"dots_may_stack": True})
-            services.session_phase_set(session=session, phase=phase)
+        services.session_phase_set(
+            session=session,
+            phase=phase,
+            dots_per_participant=shortfall.categories if shortfall and fix == "dots" else None,
+            dots_may_stack=True if shortfall and fix == "stack" else None,
+        )
         messages.success(request, _phase_message(session, fix if shortfall else ""))
     return redirect(back)
 
