@@ -15,6 +15,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 
 from responses.models import AgencyProject, Category, Dot, Participant, Statement
 from sessions.models import PlenarySession, Workshop
@@ -128,6 +129,18 @@ class DotState:
         return max(self.limit - self.used, 0)
 
 
+def dot_counts(
+    *, session: PlenarySession, participant: Participant, category: Category
+) -> tuple[int, int]:
+    """``(used, mine)``: the participant's dots in the session, and on ``category``, in one
+    query."""
+    counts = Dot.objects.filter(session=session, participant=participant).aggregate(
+        used=Coalesce(Sum("count"), 0),
+        mine=Coalesce(Sum("count", filter=Q(category=category)), 0),
+    )
+    return counts["used"], counts["mine"]
+
+
 def dot_state(
     *, session: PlenarySession, participant: Participant, category_id: int
 ) -> DotState | None:
@@ -136,18 +149,8 @@ def dot_state(
     category = Category.objects.filter(session=session, pk=category_id).first()
     if category is None:
         return None
-    mine = Dot.objects.filter(participant=participant, category=category).values_list(
-        "count", flat=True
-    )
-    used = Dot.objects.filter(session=session, participant=participant).aggregate(
-        total=Sum("count")
-    )["total"]
-    return DotState(
-        category=category,
-        mine=next(iter(mine), 0),
-        used=used or 0,
-        limit=session.dots_per_participant,
-    )
+    used, mine = dot_counts(session=session, participant=participant, category=category)
+    return DotState(category, mine, used, session.dots_per_participant)
 
 
 # --- The published report ---------------------------------------------------------------------

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +25,7 @@ from responses.models import (
     Participant,
     Statement,
 )
-from responses.selectors import DotState
+from responses.selectors import DotState, dot_counts
 from responses.text import normalise_statement_text, split_use_mark
 from sessions.audit import Action, Target, audit_created, audit_record, audit_removed
 from sessions.models import PlenarySession, Workshop
@@ -297,13 +296,6 @@ def _lock(participant: Participant) -> None:
     Participant.objects.select_for_update().filter(pk=participant.pk).values_list("pk").get()
 
 
-def dots_used(*, session: PlenarySession, participant: Participant) -> int:
-    used = Dot.objects.filter(session=session, participant=participant).aggregate(
-        total=Sum("count")
-    )["total"]
-    return used or 0
-
-
 def _dot_change(
     *,
     session: PlenarySession,
@@ -320,11 +312,8 @@ def _dot_change(
     limit = session.dots_per_participant
     with transaction.atomic():
         _lock(participant)
-        counts = Dot.objects.filter(session=session, participant=participant).aggregate(
-            used=Coalesce(Sum("count"), 0),
-            mine=Coalesce(Sum("count", filter=Q(category=category)), 0),
-        )
-        used, mine = counts["used"], counts["mine"]
+        # After the lock, so they include a change that held it a moment ago.
+        used, mine = dot_counts(session=session, participant=participant, category=category)
         if key is not None and not model_insert_once(DotChange(key=key, participant=participant)):
             return DotState(category, mine, used, limit, repeated=True)
         if place:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
-from django.db import models
+from django.db import connections, models, router
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
 
 from sessions.audit import audit_record
 
@@ -94,10 +96,6 @@ def model_insert_once(instance: models.Model) -> bool:
     IntegrityError: the idempotent writes (a card's or a dot's key) take this path. The primary
     key is set on ``instance`` when it was inserted.
     """
-    from django.db import connections, router
-    from django.db.models.constants import OnConflict
-    from django.db.models.sql import InsertQuery
-
     meta = instance._meta
     using = router.db_for_write(type(instance), instance=instance)
     fields = [field for field in meta.local_concrete_fields if not field.generated]

@@ -3,12 +3,12 @@ import uuid
 import pytest
 
 from responses.models import Dot, Statement
+from responses.selectors import dot_counts
 from responses.services import (
     ParticipationRefused,
     Profile,
     dot_place,
     dot_remove,
-    dots_used,
     participant_join,
     participant_profile_set,
     statement_edit,
@@ -167,7 +167,10 @@ def test_four_dots_are_placed_and_the_fifth_is_refused(voting_session, participa
     assert refusal.value.message == (
         "You have placed all 4 of your dots. To move one, first take it off another category."
     )
-    assert dots_used(session=voting_session, participant=participant) == 4
+    assert dot_counts(session=voting_session, participant=participant, category=categories[0]) == (
+        4,
+        1,
+    )
 
 
 def test_dots_do_not_stack_unless_the_session_allows_it(voting_session, participant_in):
