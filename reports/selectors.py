@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from reports.formats import COEFFICIENT_PLACES
 from reports.models import ReportNarrative
 from reports.narrative import SECTIONS, markdown_to_html
 from reports.ranking import RANK_RULE, competition_ranks, kendall_tau_b, spearman_rho
@@ -222,6 +223,7 @@ def _workshop_summary(
 ) -> WorkshopSummary:
     people, organisations = counted or (0, 0)
     reported = workshop.attendance_people is not None
+    recorded = reported or people > 0
     people = attendance_people(workshop, people)
     withheld = is_withheld(people, threshold)
     return WorkshopSummary(
@@ -234,16 +236,17 @@ def _workshop_summary(
         end_time=workshop.end_time,
         venue=workshop.venue,
         description=workshop.description,
-        people=None if withheld else people,
+        people=None if withheld or not recorded else people,
         organisations=(
             None
-            if withheld
+            if withheld or not recorded
             else workshop.attendance_organisations
             if workshop.attendance_organisations is not None
             else organisations
         ),
         counted_from_records=not reported,
         withheld=withheld,
+        attendance_recorded=recorded,
         agenda=tuple(
             AgendaItem(s.position, s.title, s.prompt, str(s.get_purpose_display()))
             for s in sorted(workshop.sessions.all(), key=lambda s: s.position)
@@ -326,8 +329,8 @@ def _overlap(compared: list[ComparedLine], threshold: int) -> Overlap:
     paired = [c for c in compared if c.state is not None]
     local_votes = [c.category.votes for c in paired]
     state_votes = [c.state.votes for c in paired]
-    rho = spearman_rho(state_votes, local_votes) if len(paired) >= 2 else None
-    tau = kendall_tau_b(state_votes, local_votes) if len(paired) >= 2 else None
+    rho = _rounded(spearman_rho(state_votes, local_votes)) if len(paired) >= 2 else None
+    tau = _rounded(kendall_tau_b(state_votes, local_votes)) if len(paired) >= 2 else None
     movers = sorted(
         (c for c in paired if c.moved),
         key=lambda c: (-abs(c.moved), c.category.rank, c.category.reference_number),
@@ -339,6 +342,10 @@ def _overlap(compared: list[ComparedLine], threshold: int) -> Overlap:
         moved_most=tuple(movers),
         summary=_overlap_summary(paired, movers, rho),
     )
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, COEFFICIENT_PLACES)
 
 
 def _overlap_summary(paired: list[ComparedLine], movers: list[ComparedLine], rho) -> str:

@@ -33,13 +33,17 @@ class WorkshopSummary:
     end_time: dt.time | None
     venue: str
     description: str
-    people: int | None  # None where withheld (see ``withheld``)
+    people: int | None  # None where withheld (see ``withheld``) or not recorded
     organisations: int | None
     counted_from_records: bool
     agenda: tuple[AgendaItem, ...]
     # Fewer people than the phase's suppression threshold took part: the report gives no
     # counts and no statements of this workshop, and its attendance reads "fewer than N".
     withheld: bool = False
+    # False where nothing records who came: no head count was reported and nobody joined
+    # online (a workshop imported with paper dot totals only). Its attendance reads
+    # "not recorded", never "0 people".
+    attendance_recorded: bool = True
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,9 @@ class ComparedLine:
 
 @dataclass(frozen=True)
 class Overlap:
+    """How far two rankings agree. The coefficients are rounded once, when the report is
+    built (reports.formats.COEFFICIENT_PLACES), so every format prints the same figure."""
+
     pairs: int
     spearman_rho: float | None
     kendall_tau: float | None
@@ -132,6 +139,13 @@ class Report:
     suppress_below: int = 0
     appendix_a_withheld: int = 0
     appendix_b_withheld: int = 0
+    # The report's scope: the phase's workshops it leaves out (practice or pilot workshops by
+    # default, or as staff chose). ``workshops`` and every figure cover only the others.
+    left_out: tuple[WorkshopSummary, ...] = ()
+    # How the categories were formed: categorised statements, and how many of them a
+    # facilitator filed by accepting a suggestion (responses.suggest).
+    categorised_statements: int = 0
+    filed_from_suggestions: int = 0
 
     @property
     def withheld_workshops(self) -> tuple[WorkshopSummary, ...]:
