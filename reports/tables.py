@@ -1,6 +1,7 @@
 """The report's tables as rows: one definition of every table, rendered by the Word file,
 the workbook, the CSV files and the JSON document alike."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -165,11 +166,32 @@ def _appendix_tables(report: Report) -> dict[str, Table]:
     }  # fmt: skip
 
 
+# A figure that includes dots counted on paper carries this mark; a note under the table says
+# how many of them were counted on paper (rather than a second number that wraps the column).
+PAPER_MARK = "\u2020"  # †
+
+
 def votes_text(line: CategoryLine) -> str:
-    """A category's votes as "12", or "12, 5 on paper" where some were counted on paper."""
+    """A category's votes as "12", or "12†" where some were counted on paper."""
     if line.paper_votes:
-        return _("%(votes)d, %(paper)d on paper") % {"votes": line.votes, "paper": line.paper_votes}
+        return f"{line.votes}{PAPER_MARK}"
     return str(line.votes)
+
+
+def paper_votes_note(lines: Sequence[CategoryLine]) -> str:
+    """The note under a table whose figures carry the paper mark; "" where none does."""
+    marked = [line for line in lines if line.paper_votes and not line.withheld]
+    if not marked:
+        return ""
+    parts = "; ".join(
+        _("%(name)s, %(paper)d of %(votes)d")
+        % {"name": line.name, "paper": line.paper_votes, "votes": line.votes}
+        for line in marked
+    )
+    return _("%(mark)s Includes dots counted on paper wall charts: %(parts)s.") % {
+        "mark": PAPER_MARK,
+        "parts": parts,
+    }
 
 
 def withheld_sentence(report: Report) -> str:

@@ -2,7 +2,7 @@
 
 from django import template
 
-from reports import formats
+from reports import formats, tables
 
 register = template.Library()
 
@@ -12,6 +12,7 @@ register.filter("report_month", formats.month)
 register.filter("report_clock", formats.clock)
 register.filter("report_moment", formats.moment)
 register.filter("report_coefficient", formats.coefficient)
+register.filter("report_votes", tables.votes_text)
 
 
 @register.simple_tag
@@ -22,3 +23,9 @@ def report_time_span(start, end):
 @register.simple_tag
 def report_month_span(start, end):
     return formats.month_span(start, end)
+
+
+@register.filter
+def report_paper_note(lines) -> str:
+    """The paper-dot note under a table of category lines (or compared lines)."""
+    return tables.paper_votes_note([getattr(line, "category", line) for line in lines])
