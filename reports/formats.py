@@ -28,6 +28,7 @@ XLSX_CLOCK = "h:mm AM/PM"
 XLSX_MOMENT = "mmmm d, yyyy h:mm AM/PM"
 XLSX_COEFFICIENT = "0.00"
 XLSX_COUNT = "#,##0"
+XLSX_REFERENCE = "0"  # a record's number, 12345: an identifier, not a quantity
 
 
 def day(value: dt.date | None) -> str:

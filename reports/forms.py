@@ -4,9 +4,11 @@ from django.utils.formats import number_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from reports import formats
 from reports.models import Publication, ReportNarrative
 from reports.narrative import SECTIONS
-from sessions.models import ProjectPhase
+from reports.selectors import ReportScope
+from sessions.models import ProjectPhase, Workshop
 
 
 class NarrativeForm(forms.ModelForm):
@@ -25,13 +27,40 @@ class NarrativeForm(forms.ModelForm):
         },
     )
 
+    workshops = forms.ModelMultipleChoiceField(
+        label=_("Workshops in this report"),
+        queryset=Workshop.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "The report's counts, tables, dates and appendices cover only the ticked workshops. "
+            "Practice and pilot workshops are left out unless you tick them."
+        ),
+    )
+
     class Meta:
         model = ReportNarrative
         fields = [*(key for key, _label in SECTIONS), "suppress_below"]
         widgets = {key: forms.Textarea(attrs={"rows": 6}) for key, _label in SECTIONS}
 
+    def __init__(self, *args, scope: ReportScope, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["workshops"]
+        field.queryset = Workshop.objects.filter(
+            pk__in=[w.pk for w in (*scope.included, *scope.left_out)]
+        ).order_by("date", "start_time", "pk")
+        field.label_from_instance = _workshop_choice_label
+        self.initial.setdefault("workshops", [w.pk for w in scope.included])
+
     def clean_suppress_below(self) -> int:
         return self.cleaned_data["suppress_below"] or 0
+
+
+def _workshop_choice_label(workshop: Workshop) -> str:
+    label = f"{workshop.title} ({formats.day(workshop.date)})"
+    if workshop.practice:
+        return format_lazy("{} — {}", label, _("practice or pilot"))
+    return label
 
 
 class RecordsExportForm(forms.Form):

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sessions.models import ProjectPhase
+from sessions.models import ProjectPhase, Workshop
 
 
 class ReportNarrative(models.Model):
@@ -38,6 +38,21 @@ class ReportNarrative(models.Model):
             "A workshop with fewer participants than this shows no counts and no quotes in the "
             "report, so nobody in a very small group can be recognised. 0 shows everything."
         ),
+    )
+    # The report's scope: by default every workshop of the phase but the practice ones. Staff
+    # may leave out a workshop or take a practice one in; stored as these two exceptions, so a
+    # workshop added later follows the default until staff decide otherwise.
+    workshops_left_out = models.ManyToManyField(
+        Workshop,
+        blank=True,
+        related_name="+",
+        verbose_name=_("workshops left out of the report"),
+    )
+    practice_included = models.ManyToManyField(
+        Workshop,
+        blank=True,
+        related_name="+",
+        verbose_name=_("practice workshops included in the report"),
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     updated_by = models.ForeignKey(
@@ -180,6 +195,9 @@ class Publication(models.Model):
     pdf = models.BinaryField(_("PDF"), null=True, blank=True)
     docx = models.BinaryField(_("Word document"), null=True, blank=True)
     etag = models.CharField(_("ETag"), max_length=64)
+    # The workshops the published report covers and leaves out, as they were when published:
+    # {"included": [title, …], "left_out": [title, …]}.
+    scope = models.JSONField(_("workshops covered"), default=dict, blank=True)
     published_at = models.DateTimeField(_("published"), default=timezone.now)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

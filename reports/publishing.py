@@ -22,6 +22,7 @@ from reports.exports import ExportUnavailable, export_docx, export_pdf, report_c
 from reports.models import Publication
 from reports.notifications import notifications_kick, publication_notify
 from reports.selectors import report_build
+from reports.structure import Report
 from sessions.models import ProjectPhase
 
 
@@ -31,6 +32,15 @@ class Snapshot:
     body_html: str
     pdf: bytes | None
     docx: bytes
+    scope: dict[str, list[str]]
+
+
+def scope_record(report: Report) -> dict[str, list[str]]:
+    """The workshops a report covers and leaves out, as stored with its publication."""
+    return {
+        "included": [w.title for w in report.workshops],
+        "left_out": [w.title for w in report.left_out],
+    }
 
 
 def _snapshot(phase: ProjectPhase) -> Snapshot:
@@ -45,7 +55,13 @@ def _snapshot(phase: ProjectPhase) -> Snapshot:
         pdf = export_pdf(report)
     except ExportUnavailable:
         pdf = None  # this server cannot make PDFs: the page offers Word only
-    return Snapshot(title=report.title, body_html=body_html, pdf=pdf, docx=export_docx(report))
+    return Snapshot(
+        title=report.title,
+        body_html=body_html,
+        pdf=pdf,
+        docx=export_docx(report),
+        scope=scope_record(report),
+    )
 
 
 def _etag(publication: Publication) -> str:
@@ -101,6 +117,7 @@ def _publication_store(
     publication.body_html = snapshot.body_html
     publication.pdf = snapshot.pdf
     publication.docx = snapshot.docx
+    publication.scope = snapshot.scope
     publication.published_at = timezone.now()
     publication.published_by = user
     publication.etag = _etag(publication)

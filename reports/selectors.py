@@ -1,8 +1,9 @@
 """Building the summary report from the records, with a fixed number of queries."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,15 +32,12 @@ def report_build(*, phase: ProjectPhase | str) -> Report:
     phase = _phase(phase)
     narrative = getattr(phase, "narrative", None)
     threshold = narrative.suppress_below if narrative else 0
-    workshops = list(
-        Workshop.objects.filter(phase=phase)
-        .exclude(status=Workshop.Status.CANCELLED)
-        .prefetch_related("sessions")
-        .order_by("date", "start_time", "pk")
-    )
-    attendance = _attendance(phase)
-    categories = _categories(phase)
-    statements, hidden = _statements(phase)
+    scope = report_scope(phase=phase, prefetch=True)
+    workshops = scope.included
+    included = [w.pk for w in workshops]
+    attendance = _attendance(included)
+    categories = _categories(included)
+    statements, counts = _statements(included)
 
     summaries = tuple(_workshop_summary(w, attendance.get(w.pk), threshold) for w in workshops)
     withheld = {s.pk for s in summaries if s.withheld}
@@ -73,17 +71,11 @@ def report_build(*, phase: ProjectPhase | str) -> Report:
         title=phase.title,
         subtitle=phase.subtitle,
         organisation=phase.organisation,
-        starts_on=phase.starts_on,
-        ends_on=phase.ends_on,
-        narrative={
-            key: NarrativeSection(
-                key=key,
-                title=str(title),
-                markdown=getattr(narrative, key, "") if narrative else "",
-                html=markdown_to_html(getattr(narrative, key, "") if narrative else ""),
-            )
-            for key, title in SECTIONS
-        },
+        # The cover's dates span the workshops the report covers (the phase's own dates
+        # where it has none yet), so a pilot left out does not stretch them.
+        starts_on=min((w.date for w in workshops), default=phase.starts_on),
+        ends_on=max((w.date for w in workshops), default=phase.ends_on),
+        narrative=_narrative(narrative),
         workshops=summaries,
         state_workshop=next((s for s in summaries if state and s.pk == state.pk), None),
         local_workshop=next((s for s in summaries if local and s.pk == local.pk), None),
@@ -99,13 +91,66 @@ def report_build(*, phase: ProjectPhase | str) -> Report:
             if state_withheld
             else _appendix(sorted(state_concerns, key=_rank_order), concern_statements)
         ),
-        hidden_statements=hidden,
+        hidden_statements=counts.hidden,
         rank_rule=_(RANK_RULE),
         generated_at=timezone.now(),
         suppress_below=threshold,
         appendix_a_withheld=len(value_statements) if state_withheld else 0,
         appendix_b_withheld=len(concern_statements) if state_withheld else 0,
+        left_out=tuple(_workshop_summary(w, None, 0) for w in scope.left_out),
+        categorised_statements=counts.categorised,
+        filed_from_suggestions=counts.from_suggestions,
     )
+
+
+def _narrative(narrative: ReportNarrative | None) -> dict[str, NarrativeSection]:
+    return {
+        key: NarrativeSection(
+            key=key,
+            title=str(title),
+            markdown=getattr(narrative, key, "") if narrative else "",
+            html=markdown_to_html(getattr(narrative, key, "") if narrative else ""),
+        )
+        for key, title in SECTIONS
+    }
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """The phase's workshops (cancelled ones aside) the report covers, and those it leaves out."""
+
+    included: list[Workshop]
+    left_out: list[Workshop]
+
+
+def report_scope(*, phase: ProjectPhase, prefetch: bool = False) -> ReportScope:
+    """Which workshops the report covers: every one but the practice workshops, unless staff
+    chose otherwise (ReportNarrative.workshops_left_out / practice_included). One query."""
+    narrative = ReportNarrative.objects.filter(phase_id=phase.pk)
+    workshops = (
+        Workshop.objects.filter(phase=phase)
+        .exclude(status=Workshop.Status.CANCELLED)
+        .annotate(
+            chosen_out=Exists(
+                ReportNarrative.workshops_left_out.through.objects.filter(
+                    reportnarrative__in=narrative, workshop=OuterRef("pk")
+                )
+            ),
+            chosen_in=Exists(
+                ReportNarrative.practice_included.through.objects.filter(
+                    reportnarrative__in=narrative, workshop=OuterRef("pk")
+                )
+            ),
+        )
+        .order_by("date", "start_time", "pk")
+    )
+    if prefetch:
+        workshops = workshops.prefetch_related("sessions")
+    included, left_out = [], []
+    for workshop in workshops:
+        covered = workshop.chosen_in if workshop.practice else not workshop.chosen_out
+        (included if covered else left_out).append(workshop)
+    return ReportScope(included=included, left_out=left_out)
 
 
 def _phase(phase: ProjectPhase | str) -> ProjectPhase:
@@ -114,9 +159,9 @@ def _phase(phase: ProjectPhase | str) -> ProjectPhase:
     return ProjectPhase.objects.select_related("narrative").get(slug=phase)
 
 
-def _attendance(phase: ProjectPhase) -> dict[int, tuple[int, int]]:
+def _attendance(workshops: list[int]) -> dict[int, tuple[int, int]]:
     rows = (
-        Participant.objects.filter(workshop__phase=phase)
+        Participant.objects.filter(workshop_id__in=workshops)
         .values("workshop")
         .annotate(
             people=Count("pk"),
@@ -126,7 +171,7 @@ def _attendance(phase: ProjectPhase) -> dict[int, tuple[int, int]]:
     return {row["workshop"]: (row["people"], row["organisations"]) for row in rows}
 
 
-def _categories(phase: ProjectPhase) -> dict[int, list[Category]]:
+def _categories(workshops: list[int]) -> dict[int, list[Category]]:
     # Correlated subqueries (each an index lookup per category) rather than a join and
     # GROUP BY: a join of statements and dots would multiply rows and, over a large archive,
     # took seconds where this takes milliseconds (bench/report_archive.py). The paper total is
@@ -148,7 +193,7 @@ def _categories(phase: ProjectPhase) -> dict[int, list[Category]]:
     )
     paper = PaperDotTally.objects.filter(category=OuterRef("pk")).order_by().values("count")[:1]
     categories = (
-        Category.objects.filter(session__workshop__phase=phase)
+        Category.objects.filter(session__workshop_id__in=workshops)
         .annotate(
             dot_votes=Coalesce(Subquery(votes, output_field=IntegerField()), Value(0)),
             paper_votes=Coalesce(Subquery(paper, output_field=IntegerField()), Value(0)),
@@ -162,20 +207,32 @@ def _categories(phase: ProjectPhase) -> dict[int, list[Category]]:
     return grouped
 
 
-def _statements(phase: ProjectPhase) -> tuple[dict[int, list[tuple]], int]:
+@dataclass
+class _StatementCounts:
+    hidden: int = 0
+    categorised: int = 0
+    from_suggestions: int = 0
+
+
+def _statements(workshops: list[int]) -> tuple[dict[int, list[tuple]], _StatementCounts]:
     rows = (
-        Statement.objects.filter(session__workshop__phase=phase)
+        Statement.objects.filter(session__workshop_id__in=workshops)
         .order_by("created_at", "pk")
-        .values_list("pk", "session_id", "category_id", "text", "use", "hidden")
+        .values_list(
+            "pk", "session_id", "category_id", "text", "use", "hidden", "filed_by_suggestion"
+        )
     )
     grouped: dict[int, list[tuple]] = defaultdict(list)
-    hidden = 0
-    for pk, session_id, category_id, text, use, is_hidden in rows:
+    counts = _StatementCounts()
+    for pk, session_id, category_id, text, use, is_hidden, suggested in rows:
         if is_hidden:
-            hidden += 1
-        else:
-            grouped[session_id].append((category_id, StatementLine(pk, text, use)))
-    return grouped, hidden
+            counts.hidden += 1
+            continue
+        grouped[session_id].append((category_id, StatementLine(pk, text, use)))
+        if category_id is not None:
+            counts.categorised += 1
+            counts.from_suggestions += suggested
+    return grouped, counts
 
 
 def is_withheld(people: int, threshold: int) -> bool:

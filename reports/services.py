@@ -1,5 +1,6 @@
 """Writes for reports: the narrative, and exports (each one recorded)."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -8,14 +9,21 @@ from reports.exports import EXPORTERS
 from reports.models import ReportExport, ReportNarrative
 from reports.narrative import SECTIONS
 from reports.selectors import report_build
-from sessions.models import ProjectPhase
+from sessions.models import ProjectPhase, Workshop
 
 
 @transaction.atomic
 def narrative_save(
-    *, phase: ProjectPhase, user, suppress_below: int | None = None, **sections: str
+    *,
+    phase: ProjectPhase,
+    user,
+    suppress_below: int | None = None,
+    workshops: Iterable[Workshop] | None = None,
+    **sections: str,
 ) -> ReportNarrative:
-    """Save the narrative's sections and, if given, the small-group suppression threshold."""
+    """Save the narrative's sections and, if given, the small-group suppression threshold and
+    the workshops the report covers (stored as exceptions to the default: see
+    ReportNarrative.workshops_left_out)."""
     unknown = set(sections) - {key for key, _ in SECTIONS}
     if unknown:
         raise ValueError(f"unknown narrative sections: {sorted(unknown)}")
@@ -28,7 +36,19 @@ def narrative_save(
         narrative.suppress_below = suppress_below
     narrative.updated_by = user
     narrative.save()
+    if workshops is not None:
+        _scope_save(narrative, phase, {w.pk for w in workshops})
     return narrative
+
+
+def _scope_save(narrative: ReportNarrative, phase: ProjectPhase, chosen: set[int]) -> None:
+    workshops = list(Workshop.objects.filter(phase=phase).only("pk", "practice"))
+    if not chosen <= {w.pk for w in workshops}:
+        raise ValueError("a report covers only workshops of its own phase")
+    narrative.workshops_left_out.set(
+        [w.pk for w in workshops if not w.practice and w.pk not in chosen]
+    )
+    narrative.practice_included.set([w.pk for w in workshops if w.practice and w.pk in chosen])
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,12 @@ from reports.forms import NarrativeForm, PublishForm
 from reports.models import Publication, ReportExport, ReportNarrative
 from reports.narrative import SECTIONS, markdown_to_html
 from reports.notifications import notifications_to_queue
-from reports.publishing import publication_live_for_phase
+from reports.publishing import publication_live_for_phase, scope_record
 from reports.selectors import (
     may_be_named,
     participant_label,
     report_build,
+    report_scope,
     workshop_withheld_below,
 )
 from responses.models import Category, Dot, PaperDotTally, Participant, Statement
@@ -60,6 +61,7 @@ def report_page(request: HttpRequest, slug: str) -> HttpResponse:
                 and Publication.objects.filter(phase=phase).exists(),
             ),
             "to_notify": notifications_to_queue(phase=phase),
+            "current_scope": scope_record(report),
         },
     )
 
@@ -70,7 +72,7 @@ def narrative_edit(request: HttpRequest, slug: str) -> HttpResponse:
     """Markdown for each section, with a preview before saving. Numbers are never typed here."""
     phase = get_object_or_404(ProjectPhase, slug=slug)
     narrative = ReportNarrative.objects.filter(phase=phase).first() or ReportNarrative(phase=phase)
-    form = NarrativeForm(request.POST or None, instance=narrative)
+    form = NarrativeForm(request.POST or None, instance=narrative, scope=report_scope(phase=phase))
     preview = None
     if request.method == "POST" and form.is_valid():
         if "preview" in request.POST:

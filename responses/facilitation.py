@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
 from responses.models import Category, PaperDotTally, Statement
@@ -130,15 +131,22 @@ def _category_label(category: Category | None) -> str | None:
     return None if category is None else str(category)
 
 
+# In an event's changes: the change was a clustering suggestion the facilitator accepted.
+_ACCEPTED = {"suggestion": [None, True]}
+
+
 def _moves_record(
     *,
     session: PlenarySession,
     actor: AbstractBaseUser | None,
     statements: list[Statement],
     to: Category | None,
+    suggested: bool = False,
 ) -> None:
-    """A "moved" event for each statement whose category changes (their categories loaded)."""
+    """A "moved" event for each statement whose category changes (their categories loaded),
+    marked as accepted from a clustering suggestion when ``suggested``."""
     to_id = None if to is None else to.pk
+    accepted = _ACCEPTED if suggested else {}
     audit_record_many(
         workshop=session.workshop,
         session=session,
@@ -146,7 +154,10 @@ def _moves_record(
         action=Action.MOVED,
         target=Target.STATEMENT,
         changes_by_id={
-            statement.pk: {"category": [_category_label(statement.category), _category_label(to)]}
+            statement.pk: {
+                "category": [_category_label(statement.category), _category_label(to)],
+                **accepted,
+            }
             for statement in statements
             if statement.category_id != to_id
         },
@@ -272,8 +283,10 @@ def statements_categorise(
     actor: AbstractBaseUser | None,
     statement_ids: list[int],
     category_id: int | None,
+    from_suggestion: bool = False,
 ) -> int:
-    """Put statements into a category, or back among the uncategorised with ``None``."""
+    """Put statements into a category, or back among the uncategorised with ``None``;
+    ``from_suggestion`` marks them (and their events) as filed from an accepted suggestion."""
     category = _category_in(session, category_id)
     statements = Statement.objects.filter(session=session, pk__in=statement_ids)
     if statements.count() != len(set(statement_ids)):
@@ -281,8 +294,9 @@ def statements_categorise(
             _("Some of those statements are not in this session."), code="statement"
         )
     before = list(statements.select_related("category"))
-    moved = statements.update(category=category, updated_at=timezone.now())
-    _moves_record(session=session, actor=actor, statements=before, to=category)
+    filed = from_suggestion and category is not None  # a move by hand clears the mark
+    moved = statements.update(category=category, filed_by_suggestion=filed, updated_at=now())
+    _moves_record(session=session, actor=actor, statements=before, to=category, suggested=filed)
     return moved
 
 
@@ -318,7 +332,7 @@ def category_merge(
             code="in_use",
         )
     moving = list(source.statements.all())
-    source.statements.update(category=target, updated_at=timezone.now())
+    source.statements.update(category=target, filed_by_suggestion=False, updated_at=now())
     audit_record(
         workshop=session.workshop,
         session=session,
@@ -360,7 +374,8 @@ def category_split(
         name=_clean_category_name(session, name),
     )
     moving = list(category.statements.filter(pk__in=statement_ids))
-    Statement.objects.filter(pk__in=statement_ids).update(category=new, updated_at=timezone.now())
+    moved = Statement.objects.filter(pk__in=statement_ids)
+    moved.update(category=new, filed_by_suggestion=False, updated_at=now())
     audit_record(
         workshop=session.workshop,
         session=session,
@@ -400,6 +415,7 @@ def category_delete(
         changes=audit_removed(**_category_fields(category), statements=len(moving) or None),
     )
     _moves_record(session=session, actor=actor, statements=moving, to=None)
+    category.statements.update(filed_by_suggestion=False)
     category.delete()
 
 

@@ -12,6 +12,7 @@ from responses import card_views as cards
 from responses import facilitator_views as statements
 from responses import privacy_views as privacy
 from responses import project_views as projects
+from responses.suggest import urls as suggestions
 
 app_name = "facilitation"
 
@@ -36,6 +37,7 @@ urlpatterns = [
     path(f"{session}clustering/hide/", statements.statement_hide, name="statement_hide"),
     path(f"{session}clustering/restore/", statements.statement_restore, name="statement_restore"),
     path(f"{session}clustering/paper-dots/", statements.paper_dots_save, name="paper_dots_save"),
+    *suggestions.urlpatterns,
     path("<int:workshop_pk>/participants/", privacy.participant_list, name="participant_list"),
     path(
         "<int:workshop_pk>/participants/<int:pk>/data/",

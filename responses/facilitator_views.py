@@ -35,6 +35,7 @@ from responses.forms import (
 from responses.models import Category, PaperDotTally, Statement
 from responses.selectors import clustering_for
 from responses.services import ParticipationRefused
+from responses.suggest.selectors import suggestions_for
 from sessions.access import session_view
 from sessions.models import PlenarySession
 from sessions.selectors import session_for
@@ -165,6 +166,11 @@ def _clustering_page(
     editing = _optional_id(request.GET.get("edit"))
     if merge.errors:
         editing = next(iter(merge.errors))
+    suggestions = suggestions_for(session=session, board=board) if session.suggestions_on else None
+    if suggestions is not None:  # beside each uncategorised statement
+        for statement in board.uncategorised:
+            statement.hints = suggestions.categories.get(statement.pk, [])
+            statement.duplicate = suggestions.duplicates.get(statement.pk)
     hide_id = _optional_id(request.GET.get("hide"))
     hiding = next((s for s in shown if s.pk == hide_id), None) if hide_id is not None else None
     return render(
@@ -181,6 +187,7 @@ def _clustering_page(
             "merge_typed": merge.typed.get(editing, ""),
             "merge_error": merge.errors.get(editing, ""),
             "hiding": hiding,
+            "suggestions": suggestions,
             "autofocus": not (focus or hiding or merge.errors),  # the editor's name box
             "done_messages": [m for m in said if m.level != messages.ERROR],
             "problems": [m for m in said if m.level == messages.ERROR],

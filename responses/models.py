@@ -229,6 +229,14 @@ class Statement(models.Model):
     )
     hidden = models.BooleanField(_("hidden"), default=False)
     hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
+    filed_by_suggestion = models.BooleanField(
+        _("filed from a suggestion"),
+        default=False,
+        help_text=_(
+            "Its category was accepted from a clustering suggestion; a facilitator's own move "
+            "clears it."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -457,3 +465,50 @@ class AgencyProject(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation}: {self.platform}"
+
+
+class SuggestionDismissal(models.Model):
+    """A clustering suggestion a facilitator turned down (a proposed group, or a "looks like a
+    duplicate" hint answered "keep both"), so that it is not proposed again in that session.
+
+    ``signature`` names the suggestion by what it is made of (responses/suggest/selectors.py):
+    the same statements proposed again are the same suggestion.
+    """
+
+    class Kind(models.TextChoices):
+        GROUP = "group", _("proposed group")
+        DUPLICATE = "duplicate", _("possible duplicate")
+
+    session = models.ForeignKey(
+        PlenarySession,
+        on_delete=models.CASCADE,
+        related_name="suggestion_dismissals",
+        verbose_name=_("session"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    signature = models.CharField(_("signature"), max_length=64)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dismissed by"),
+    )
+    dismissed_at = models.DateTimeField(_("dismissed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("dismissed suggestion")
+        verbose_name_plural = _("dismissed suggestions")
+        ordering = ["session_id", "dismissed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "kind", "signature"], name="suggestion_dismissed_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["group", "duplicate"]), name="suggestion_dismissal_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.signature}"

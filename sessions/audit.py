@@ -161,6 +161,7 @@ FIELD_LABELS = {
     "description": gettext_lazy("Description"),
     "presented_from": gettext_lazy("Presented from"),
     "hidden_reason": gettext_lazy("Reason for hiding"),
+    "suggestion": gettext_lazy("Accepted from a clustering suggestion"),
     "count": gettext_lazy("Paper dots"),
     "note": gettext_lazy("Note"),
     "revision": gettext_lazy("Revision"),

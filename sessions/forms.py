@@ -20,6 +20,7 @@ class WorkshopForm(forms.ModelForm):
             "venue",
             "description",
             "status",
+            "practice",
             "attendance_people",
             "attendance_organisations",
         ]

@@ -99,6 +99,14 @@ class Workshop(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PLANNED
     )
+    practice = models.BooleanField(
+        _("practice or pilot workshop"),
+        default=False,
+        help_text=_(
+            "A rehearsal or pilot run: left out of the phase's summary report unless staff "
+            "include it."
+        ),
+    )
     attendance_people = models.PositiveIntegerField(
         _("people attending"),
         null=True,
@@ -192,6 +200,14 @@ class PlenarySession(models.Model):
         _("results revealed"),
         default=False,
         help_text=_("Vote tallies stay hidden from participants until a facilitator reveals them."),
+    )
+    suggestions_on = models.BooleanField(
+        _("clustering suggestions on"),
+        default=False,
+        help_text=_(
+            "Whether the clustering page proposes categories, groups and duplicates, worked out "
+            "by this server from the statements' words."
+        ),
     )
     join_code = models.CharField(
         _("join code"), max_length=12, unique=True, default=new_join_code, editable=False

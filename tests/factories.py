@@ -6,7 +6,14 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from responses.models import AgencyProject, Category, Dot, Participant, Statement
+from responses.models import (
+    AgencyProject,
+    Category,
+    Dot,
+    Participant,
+    Statement,
+    SuggestionDismissal,
+)
 from sessions.models import NoteRevision, PlenarySession, ProjectPhase, Workshop
 from sessions.roles import user_grant_role
 
@@ -107,6 +114,15 @@ class StatementFactory(factory.django.DjangoModelFactory):
     session = factory.SubFactory(PlenarySessionFactory)
     text = factory.Sequence(lambda n: f"Reach residents where they already are ({n}).")
     source = Statement.Source.ONLINE
+
+
+class SuggestionDismissalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SuggestionDismissal
+
+    session = factory.SubFactory(PlenarySessionFactory)
+    kind = SuggestionDismissal.Kind.DUPLICATE
+    signature = factory.Sequence(lambda n: f"{n + 1}-{n + 2}")
 
 
 class DotFactory(factory.django.DjangoModelFactory):

@@ -274,6 +274,31 @@ ROUTES: dict[str, Route] = {
         "post",
         lambda w: {"statement": w["own_card"].pk},
     ),
+    # The clustering suggestions (responses/suggest/): "workshop", like the page's actions.
+    "facilitation:suggestions_switch": Route(
+        "workshop", s("facilitation:suggestions_switch"), "post", lambda w: {"on": "1"}
+    ),
+    "facilitation:suggestion_file": Route(
+        "workshop",
+        s("facilitation:suggestion_file"),
+        "post",
+        lambda w: {"file": f"{w['own_card'].pk}:{w['category'].pk}"},
+    ),
+    "facilitation:suggestion_group_accept": Route(
+        "workshop",
+        s("facilitation:suggestion_group_accept"),
+        "post",
+        lambda w: {"name": "Proposed", "statement": [w["own_card"].pk]},
+    ),
+    "facilitation:suggestion_dismiss": Route(
+        "workshop", s("facilitation:suggestion_dismiss"), "post", lambda w: {"dismiss": "group:"}
+    ),
+    "facilitation:suggestion_duplicate_hide": Route(
+        "workshop",
+        s("facilitation:suggestion_duplicate_hide"),
+        "post",
+        lambda w: {"duplicate": f"{w['own_card'].pk}:{w['own_card'].pk}"},
+    ),
     # "workshop", like the other clustering actions: another workshop's facilitator gets 404.
     "facilitation:paper_dots_save": Route(
         "workshop",

@@ -15,7 +15,7 @@ COMPARED = {
     "phases": ("title", "subtitle", "organisation", "starts_on", "ends_on"),
     "workshops": (
         "title", "kind", "date", "start_time", "end_time", "venue", "description", "status",
-        "attendance_people", "attendance_organisations",
+        "practice", "attendance_people", "attendance_organisations",
     ),
     "sessions": (
         "title", "prompt", "purpose", "writing_minutes", "dots_per_participant",

@@ -137,6 +137,7 @@ def _workshop_rows(scope: _Scope) -> list[Row]:
             w.venue,
             w.description,
             w.status,
+            w.practice,
             w.attendance_people,
             w.attendance_organisations,
             ", ".join(sorted(user.get_username() for user in w.facilitators.all())),

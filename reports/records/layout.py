@@ -196,6 +196,12 @@ SHEETS: tuple[Sheet, ...] = (
                 default=Workshop.Status.COMPLETED,
             ),
             Column(
+                "practice",
+                "bool",
+                _("A practice or pilot workshop, left out of the report by default (yes/no)."),
+                default=False,
+            ),
+            Column(
                 "attendance_people",
                 "int",
                 _("People attending, if counted on paper (blank: count participants)."),

@@ -137,6 +137,7 @@ class Writer:
             "venue",
             "description",
             "status",
+            "practice",
             "attendance_people",
             "attendance_organisations",
         )

@@ -255,6 +255,11 @@ NOT_PAGES = {
     "responses:project_withdraw": "POST only; redirects back to the projects page",
     "responses:projects_shared_download": "a download (attachment), not a page",
     "facilitation:projects_download": "a download (attachment), not a page",
+    "facilitation:suggestions_switch": "POST only; redirects back to the clustering page",
+    "facilitation:suggestion_file": "POST only; redirects back to the clustering page",
+    "facilitation:suggestion_group_accept": "POST only; redirects back to the clustering page",
+    "facilitation:suggestion_dismiss": "POST only; redirects back to the clustering page",
+    "facilitation:suggestion_duplicate_hide": "POST only; redirects back to the clustering page",
     # facilitation:participant_erase is a page (GET, above); its POST erases and redirects
     # back to the participant list. So is workshop_sessions:session_phase: its GET warns that
     # voting would leave dots nowhere to go; its POST changes the phase and redirects back.

@@ -154,3 +154,17 @@ def test_report_is_built_with_the_same_number_of_queries_at_one_and_three_worksh
     with django_assert_num_queries(6):
         report = report_build(phase=phase)
     assert len(report.workshops) == 1 + extra
+
+
+def test_the_report_counts_the_categorised_statements_filed_from_suggestions(phase):
+    from responses.models import Statement
+
+    # The fixture's categorised statements, hidden "Rude card" aside: 3 values, 3 concerns.
+    Statement.objects.filter(text__in=["Staff time", "Hacked accounts"]).update(
+        filed_by_suggestion=True
+    )
+    Statement.objects.filter(text="Rude card").update(filed_by_suggestion=True)  # hidden
+
+    report = report_build(phase=phase)
+
+    assert (report.filed_from_suggestions, report.categorised_statements) == (2, 6)

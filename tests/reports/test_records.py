@@ -497,7 +497,7 @@ def test_a_user_name_is_linked_when_the_account_exists():
     UserFactory(username="dana")
     content = _paper_workshop_file(statements=[])
     book = load_workbook(io.BytesIO(content))
-    book["workshops"]["M2"] = "dana"
+    book["workshops"]["N2"] = "dana"  # the facilitators column
     buffer = io.BytesIO()
     book.save(buffer)
 

@@ -103,8 +103,8 @@ def test_clustering_page_with_1000_statements_and_100_categories_stays_light(
     assert len(re.findall(r'<datalist id="category-numbers">', html)) == 1
     assert html.count('list="category-numbers"') == 1000
     # A form per list (uncategorised and each category), not per statement; the page's own five:
-    # sign out, new category, renumber, hide, paper dot totals.
-    assert html.count("<form") == 1 + 100 + 5
+    # sign out, new category, renumber, hide, paper dot totals, the suggestions' switch.
+    assert html.count("<form") == 1 + 100 + 6
     # Real <label>s only where few: the paper dot totals (one per category), the new category's
     # two boxes, the hide reason and the paper note.
     assert html.count("<label") == 100 + 4
