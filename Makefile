@@ -11,7 +11,8 @@ PYTEST_ARGS ?=
 
 help:
 	@echo "make run     set up everything and serve the sample data on http://$(HOST):$(PORT)"
-	@echo "make test    run the whole test suite (browser tests need Chromium, Java and npm)"
+	@echo "make test    run the whole test suite (browser tests need Chromium, Java and npm;"
+	@echo "             the Word file's check needs LibreOffice and poppler-utils: .ci/run installs them)"
 	@echo "make lint    ruff check and format check, import layers, missing migrations"
 	@echo "make format  format the code with ruff"
 	@echo "make lock    re-resolve requirements*.txt from pyproject.toml (UPGRADE=package or UPGRADE=all; docs/testing.md)"
@@ -133,7 +134,9 @@ bench: $(VENV)/.installed $(BENCH_VENV)/.installed
 	$(BIN)/python bench/records_import.py || status=1; \
 	$(BIN)/python bench/records_hostile.py || status=1; \
 	$(BIN)/python bench/published_page.py || status=1; \
+	$(BIN)/python bench/report_exports.py || status=1; \
 	$(BIN)/python bench/clustering_page.py || status=1; \
+	$(BIN)/python bench/suggest_eval.py || status=1; \
 	exit $$status
 
 clean:

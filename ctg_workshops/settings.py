@@ -272,6 +272,11 @@ RECORDS_IMPORT_MAX_UNPACKED_BYTES = env.int("RECORDS_IMPORT_MAX_UNPACKED_BYTES",
 RECORDS_IMPORT_MAX_ROWS = env.int("RECORDS_IMPORT_MAX_ROWS", default=20_000)
 RECORDS_IMPORT_MAX_CELL_CHARS = env.int("RECORDS_IMPORT_MAX_CELL_CHARS", default=100_000)
 
+# --- Reports ----------------------------------------------------------------------------------
+# The author and company of the exported Word file (its document properties). Empty: the
+# organisation of the report's phase.
+REPORT_ORGANISATION = env.str("REPORT_ORGANISATION", default="")
+
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

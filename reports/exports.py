@@ -1,6 +1,9 @@
 """Rendering a built report into every export format. Nothing here computes a figure: the
 numbers all come from the Report dataclass, so the formats never disagree."""
 
+import base64
+import datetime as dt
+import hashlib
 import io
 import json
 import zipfile
@@ -8,6 +11,7 @@ import zipfile
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -24,27 +28,35 @@ __all__ = ["EXPORTERS", "ExportUnavailable", "export_docx", "export_xlsx", "repo
 # --- HTML and PDF -------------------------------------------------------------------------------
 
 
-def report_charts(report: Report) -> dict[str, str]:
+def _figure_html(figure: charts.Figure, *, as_image: bool) -> SafeString:
+    """A chart with its caption. The PDF takes it as an image with its alternative text, which
+    WeasyPrint writes as the /Alt of the tagged figure (an inline SVG would give only its
+    title); the page and the HTML file take the SVG inline, with the same text as its
+    description."""
+    if as_image:
+        source = base64.b64encode(str(figure.svg).encode("utf-8")).decode("ascii")
+        drawing = format_html(
+            '<img class="report-chart" src="data:image/svg+xml;base64,{}" alt="{}" width="{}" '
+            'height="{}">',
+            source,
+            figure.alt,
+            figure.width,
+            figure.height,
+        )
+    else:
+        drawing = figure.svg
+    return format_html(
+        '<figure class="report-figure">{}<figcaption>{}</figcaption></figure>',
+        drawing,
+        figure.caption,
+    )
+
+
+def report_charts(report: Report, *, as_images: bool = False) -> dict[str, SafeString]:
+    """The report's charts by key, each a <figure> with its caption, for the templates."""
     return {
-        "state_concerns": charts.vote_bars(
-            list(report.state_concerns),
-            title=_("Votes per area of concern, state agency workshop"),
-            description=_(
-                "Horizontal bars, one per category in rank order; the table gives the figures."
-            ),
-        ),
-        "local_benefits": charts.vote_bars(
-            [c.category for c in report.local_benefits],
-            title=_("Votes per benefit, local government workshop"),
-            description=_(
-                "Horizontal bars, one per category in rank order; the table gives the figures."
-            ),
-        ),
-        "slope": charts.rank_slope(
-            list(report.local_concerns),
-            title=_("State rank against local rank for each area of concern"),
-            description=_("Lines join each category's state rank to its local rank."),
-        ),
+        figure.key: _figure_html(figure, as_image=as_images)
+        for figure in charts.report_figures(report)
     }
 
 
@@ -61,18 +73,28 @@ def _stylesheet() -> SafeString:
     return mark_safe(css)  # noqa: S308
 
 
-def export_html(report: Report) -> bytes:
-    html = render_to_string(
+def _document(report: Report, *, for_pdf: bool) -> str:
+    return render_to_string(
         "reports/report_document.html",
         {
             "report": report,
-            "charts": report_charts(report),
+            "charts": report_charts(report, as_images=for_pdf),
             "stylesheet": _stylesheet(),
             "trace": False,
+            "for_pdf": for_pdf,
             "LANGUAGE_CODE": settings.LANGUAGE_CODE,
         },
     )
-    return html.encode("utf-8")
+
+
+def export_html(report: Report) -> bytes:
+    return _document(report, for_pdf=False).encode("utf-8")
+
+
+# WeasyPrint's own properties, kept out of the HTML file's stylesheet (no browser knows them,
+# and the HTML checker rejects them): the PDF's bookmarks are the title, the sections and their
+# parts (h1 to h3), not the agendas.
+PDF_ONLY_CSS = ".report-document h4 { bookmark-level: none; }"
 
 
 class ExportUnavailable(Exception):
@@ -92,12 +114,31 @@ def export_pdf(report: Report) -> bytes:
         raise ExportUnavailable(
             _("PDF export needs the Pango library on the server (see docs/deployment.md).")
         )
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
 
-    return HTML(string=export_html(report).decode("utf-8")).write_pdf()
+    # PDF/UA-1: tagged (structure tree, /Alt on figures, table headers), the document's
+    # language, its title shown as the window title, and bookmarks from the headings. The
+    # identifier is stable for one build of the report, so the same report gives the same ID.
+    identifier = hashlib.sha256(
+        f"{report.slug}/{report.generated_at.isoformat()}".encode()
+    ).hexdigest()[:32]
+    return HTML(string=_document(report, for_pdf=True)).write_pdf(
+        stylesheets=[CSS(string=PDF_ONLY_CSS)],
+        pdf_variant="pdf/ua-1",
+        pdf_identifier=identifier.encode("ascii"),
+    )
 
 
 # --- Spreadsheet, CSV, JSON -------------------------------------------------------------------
+
+
+def _iso(value):
+    """A typed table cell (reports.tables) for CSV and JSON: dates and times as ISO text."""
+    if isinstance(value, dt.time):
+        return value.isoformat(timespec="minutes")
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
 
 
 def export_csv(report: Report) -> bytes:
@@ -105,7 +146,7 @@ def export_csv(report: Report) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, table in report_tables(report).items():
-            text = csv_text(table.headers, table.rows)
+            text = csv_text(table.headers, ([_iso(v) for v in row] for row in table.rows))
             archive.writestr(f"{report.slug}-{name}.csv", "\ufeff" + text)
     return buffer.getvalue()
 
@@ -130,7 +171,7 @@ def export_json(report: Report) -> bytes:
         },
         "narrative": {key: section.markdown for key, section in report.narrative.items()},
         "tables": {
-            name: [dict(zip(table.headers, row, strict=True)) for row in table.rows]
+            name: [dict(zip(table.headers, map(_iso, row), strict=True)) for row in table.rows]
             for name, table in report_tables(report).items()
         },
     }

@@ -304,6 +304,7 @@ def _workshop_summary(
         counted_from_records=not reported,
         withheld=withheld,
         attendance_recorded=recorded,
+        practice=workshop.practice,
         agenda=tuple(
             AgendaItem(s.position, s.title, s.prompt, str(s.get_purpose_display()))
             for s in sorted(workshop.sessions.all(), key=lambda s: s.position)

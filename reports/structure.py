@@ -44,6 +44,7 @@ class WorkshopSummary:
     # online (a workshop imported with paper dot totals only). Its attendance reads
     # "not recorded", never "0 people".
     attendance_recorded: bool = True
+    practice: bool = False  # a practice or pilot workshop (left out of the report by default)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,11 @@
 """The report's tables as rows: one definition of every table, rendered by the Word file,
-the workbook, the CSV files and the JSON document alike."""
+the workbook, the CSV files and the JSON document alike.
+
+Cells are typed: a date is a ``datetime.date``, a time a ``datetime.time``, a figure an int or
+a float, an empty cell None; text only where there is no number ("withheld", "not recorded").
+Each writer formats them: Word with reports.formats, the workbook with number formats, CSV and
+JSON as ISO text. A paper-dot column always follows the votes it counts.
+"""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -7,6 +13,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from reports import formats
 from reports.structure import CategoryLine, Report, WorkshopSummary
 
 
@@ -28,6 +35,14 @@ def _figure(line: CategoryLine | None, name: str):
     if line is None:
         return None
     return _("withheld") if line.withheld else getattr(line, name)
+
+
+def _attendance_counted(w: WorkshopSummary) -> str:
+    if not w.attendance_recorded:
+        return _("not recorded")
+    if w.counted_from_records:
+        return _("from the participants' records")
+    return _("reported by the facilitators")
 
 
 def _attendance(w: WorkshopSummary, report: Report, name: str):
@@ -55,13 +70,11 @@ def _workshop_tables(report: Report) -> dict[str, Table]:
         "workshops": Table(
             _("Workshops"),
             (_("Workshop"), _("Kind"), _("Date"), _("Start"), _("End"), _("Venue"),
-             _("People"), _("Organisations"), _("Attendance source")),
+             _("People"), _("Organisations"), _("Attendance counted")),
             tuple(
-                (w.title, w.kind_label, w.date.isoformat(),
-                 w.start_time.strftime("%H:%M") if w.start_time else "",
-                 w.end_time.strftime("%H:%M") if w.end_time else "", w.venue,
+                (w.title, w.kind_label, w.date, w.start_time, w.end_time, w.venue,
                  _attendance(w, report, "people"), _attendance(w, report, "organisations"),
-                 _("records") if w.counted_from_records else _("reported"))
+                 _attendance_counted(w))
                 for w in report.workshops
             ),
         ),
@@ -212,3 +225,47 @@ def statements_withheld_sentence(report: Report, count: int) -> str:
         "workshop.",
         count,
     ) % {"count": count, "n": report.suppress_below}
+
+
+def left_out_sentence(report: Report) -> str:
+    """What *About the figures* says of the workshops the report leaves out; "" where none."""
+    if not report.left_out:
+        return ""
+    if len(report.left_out) == 1:
+        (w,) = report.left_out
+        values = {"title": w.title, "day": formats.day(w.date)}
+        if w.practice:
+            return _("This report leaves out the practice workshop “%(title)s” (%(day)s).") % values
+        return _("This report leaves out the workshop “%(title)s” (%(day)s).") % values
+    named = [
+        _("“%(title)s” (%(day)s)") % {"title": w.title, "day": formats.day(w.date)}
+        for w in report.left_out
+    ]
+    return ngettext(
+        "This report leaves out %(count)d workshop: %(workshops)s.",
+        "This report leaves out %(count)d workshops: %(workshops)s.",
+        len(named),
+    ) % {
+        "count": len(named),
+        "workshops": _("%(first)s and %(last)s")
+        % {"first": ", ".join(named[:-1]), "last": named[-1]},
+    }
+
+
+def categories_sentence(report: Report) -> str:
+    """How the categories were formed: by facilitators, and how many statements were filed by
+    accepting a clustering suggestion; "" where no statement is in a category."""
+    if not report.categorised_statements:
+        return ""
+    if not report.filed_from_suggestions:
+        return _("Facilitators formed the categories with the participants.")
+    return ngettext(
+        "Facilitators formed the categories with the participants; %(n)s of %(total)s "
+        "categorised statements was filed from a suggestion accepted by a facilitator.",
+        "Facilitators formed the categories with the participants; %(n)s of %(total)s "
+        "categorised statements were filed from suggestions accepted by a facilitator.",
+        report.filed_from_suggestions,
+    ) % {
+        "n": formats.count(report.filed_from_suggestions),
+        "total": formats.count(report.categorised_statements),
+    }

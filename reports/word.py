@@ -1,181 +1,369 @@
-"""The report as a Word document, rendered from the built report and its tables."""
+"""The report as a Word file to send: the web page's sections, in its order and words, with a
+cover, a contents field, page numbers, real headings and captioned tables.
 
-import io
-import re
+The furniture (styles, properties, fields, tables, figures) is reports.word_document; this
+module decides what the report says. Numbers and dates come from the built report and are
+written with reports.formats, like every other format.
+"""
 
+import datetime as dt
+
+from django.conf import settings
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from reports.structure import Report
+from reports import formats
+from reports.charts import Figure, report_figures
+from reports.structure import AppendixGroup, Report, WorkshopSummary
 from reports.tables import (
+    PAPER_MARK,
     Table,
+    categories_sentence,
+    left_out_sentence,
     paper_header,
+    paper_votes_note,
     report_tables,
     statements_withheld_sentence,
-    votes_text,
     withheld_sentence,
 )
-from sessions.text import strip_control_characters
-
-
-def xml_safe(text: str) -> str:
-    """Text for a Word document: without the characters an Office file cannot store.
-
-    Word runs no formula from text (only from field codes, which these documents never take
-    from the records), so a statement keeps its leading "-" or "=" as written.
-    """
-    return strip_control_characters(text)
 
 
 def export_docx(report: Report) -> bytes:
-    from docx import Document
+    # python-docx takes a tenth of a second to import: only a Word export pays for it.
+    from reports.word_document import document_new
+    from reports.word_styles import Properties
 
-    document = Document()
-    document.core_properties.title = xml_safe(report.title)
-    _heading(document, report.title, level=0)
-    if report.subtitle:
-        _paragraph(document, report.subtitle)
-    if report.organisation:
-        _paragraph(document, report.organisation)
+    doc = document_new(
+        Properties(
+            title=report.title,
+            subject=_("Workshop summary report"),
+            organisation=settings.REPORT_ORGANISATION or report.organisation,
+            language=_language_tag(),
+            created=report.generated_at,
+        )
+    )
     tables = report_tables(report)
-    narrative = report.narrative
+    figures = _figures(report)
+    _cover(doc, report)
+    _opening(doc, report, tables)
+    _workshops(doc, report)
+    _state_results(doc, report, tables, figures)
+    _local_results(doc, report, tables, figures)
+    _narrative(doc, report, "concluding_remarks", _("Concluding remarks"))
+    _appendix(doc, report, report.appendix_a, report.appendix_a_withheld, values=True)
+    _appendix(doc, report, report.appendix_b, report.appendix_b_withheld, values=False)
+    _narrative(doc, report, "appendix_c", _("Appendix C: Project description"), new_page=True)
+    _about_the_figures(doc, report)
+    doc.contents_fill()
+    return doc.save()
 
-    def section(key: str) -> None:
-        _heading(document, narrative[key].title, level=1)
-        _markdown_to_docx(document, narrative[key].markdown)
 
-    for key in ("abstract", "introduction", "project_overview", "project_design"):
-        section(key)
-    _table_to_docx(document, tables["workshops"])
-    section("workshops_framing")
+def _language_tag() -> str:
+    """The document's language as Word wants it: "en-US" rather than Django's "en"."""
+    code = get_language() or settings.LANGUAGE_CODE
+    language, _sep, region = code.partition("-")
+    return f"{language}-{(region or _DEFAULT_REGIONS.get(language, '')).upper()}".rstrip("-")
+
+
+_DEFAULT_REGIONS = {"en": "US"}
+
+
+def _figures(report: Report) -> dict[str, Figure]:
+    return {figure.key: figure for figure in report_figures(report)}
+
+
+# --- the sections, in the web page's order ---------------------------------------------------
+
+
+def _cover(doc, report: Report) -> None:
+    if report.organisation:
+        doc.paragraph(report.organisation, "Subtitle")
+    doc.heading(report.title, 0)
+    if report.subtitle:
+        doc.paragraph(report.subtitle, "Subtitle")
+    doc.paragraph(_("Workshop summary report"), "Subtitle")
+    if report.starts_on:
+        doc.paragraph(formats.month_span(report.starts_on, report.ends_on))
+    doc.contents_here(_("Contents"))
+    doc.page_break()
+
+
+def _narrative(doc, report: Report, key: str, title: str, *, new_page: bool = False) -> None:
+    """A section of staff-written text; left out altogether while it is empty."""
+    text = report.section(key).markdown
+    if text.strip():
+        doc.heading(title, 1, new_page=new_page)
+        doc.markdown(text, level=1)
+
+
+def _opening(doc, report: Report, tables: dict[str, Table]) -> None:
+    _narrative(doc, report, "abstract", _("Abstract"))
+    _narrative(doc, report, "introduction", _("Introduction"))
+    _narrative(doc, report, "project_overview", _("Project overview"))
+    doc.heading(_("%(title)s: project design") % {"title": report.title}, 1)
+    doc.markdown(report.section("project_design").markdown, level=1)
+    if not report.workshops:
+        doc.paragraph(_("No workshops yet."))
+        return
+    workshops = _columns(tables["workshops"], (_("Workshop"), _("Kind"), _("Date"), _("Venue")))
+    headers = (_("Activity"), *workshops.headers[1:])
+    doc.table(_("The activities of this phase"), headers, _texts(workshops.rows))
+
+
+def _workshops(doc, report: Report) -> None:
+    doc.heading(_("Government professional workshops"), 1)
+    doc.markdown(report.section("workshops_framing").markdown, level=1)
     for w in report.workshops:
-        _heading(document, w.title, level=2)
-        if not w.attendance_recorded:
-            _paragraph(
-                document,
-                _("%(date)s, %(venue)s. Attendance not recorded.")
-                % {"date": w.date.isoformat(), "venue": w.venue or "—"},
-            )
-        elif w.withheld:
-            _paragraph(document,
-                _("%(date)s, %(venue)s. Fewer than %(n)d people.")
-                % {"date": w.date.isoformat(), "venue": w.venue or "—", "n": report.suppress_below}
-            )  # fmt: skip
-            _paragraph(document, withheld_sentence(report))
-        else:
-            _paragraph(document,
-                _("%(date)s, %(venue)s. %(people)d people from %(orgs)d organisations.")
-                % {"date": w.date.isoformat(), "venue": w.venue or "—", "people": w.people,
-                   "orgs": w.organisations}
-            )  # fmt: skip
-        for item in w.agenda:
-            _paragraph(
-                document, f"{item.title} ({item.purpose}): {item.prompt}", style="List Number"
-            )
-    _heading(document, _("Results from the state agency workshop"), level=1)
-    if report.state_workshop and report.state_workshop.withheld:
-        _paragraph(document, withheld_sentence(report))
-    _table_to_docx(document, tables["state_values"])
-    _table_to_docx(document, tables["state_concerns"])
-    _heading(document, _("Results from the local government workshop"), level=1)
-    if report.local_workshop and report.local_workshop.withheld:
-        _paragraph(document, withheld_sentence(report))
-    _table_to_docx(document, tables["local_benefits"])
-    _table_to_docx(document, tables["local_concerns"])
+        doc.heading(w.title, 2)
+        doc.paragraph(formats.long_day(w.date), label=_("Date:"))
+        doc.paragraph(formats.time_span(w.start_time, w.end_time) or "—", label=_("Time:"))
+        doc.paragraph(w.venue or "—", label=_("Place:"))
+        doc.paragraph(_attendance(w, report), label=_("Attendance:"))
+        if w.withheld:
+            doc.paragraph(_withheld_note(report))
+        if w.agenda:
+            doc.heading(_("Agenda"), 3)
+            doc.numbered([(item.title, f"({item.purpose}): {item.prompt}") for item in w.agenda])
+
+
+def _attendance(w: WorkshopSummary, report: Report) -> str:
+    if w.withheld and w.attendance_recorded:
+        return _("fewer than %(n)d people") % {"n": report.suppress_below}
+    if not w.attendance_recorded or w.people is None:
+        return _("not recorded")
+    text = ngettext("%(n)s person", "%(n)s people", w.people) % {"n": formats.count(w.people)}
+    if w.organisations:
+        text += " " + ngettext(
+            "from %(n)s organisation", "from %(n)s organisations", w.organisations
+        ) % {"n": formats.count(w.organisations)}
+    if w.counted_from_records:
+        return text + " " + _("(counted from the participants' records)")
+    return text + " " + _("(as reported by the facilitators)")
+
+
+def _withheld_note(report: Report) -> str:
+    return _(
+        "Fewer than %(n)d people took part in this workshop, so the report gives none of its "
+        "counts, ranks or statements: in so small a group they could identify someone."
+    ) % {"n": report.suppress_below}
+
+
+def _state_results(doc, report: Report, tables: dict[str, Table], figures) -> None:
+    doc.heading(_("Results from the state agency workshop"), 1)
+    if not report.state_workshop:
+        doc.paragraph(_("This phase has no state agency workshop."))
+        return
+    if report.state_workshop.withheld:
+        doc.paragraph(_withheld_note(report))
+    doc.heading(_("Values sought"), 2)
+    doc.paragraph(
+        _(
+            "The categories of value participants named, in reference order. The values were "
+            "not ranked: the numbers serve for ease of reference."
+        )
+    )
+    _table(doc, _("Values sought, in reference order"), tables["state_values"])
+    doc.heading(_("Issues and concerns"), 2)
+    doc.paragraph(_("The areas of concern, ranked by the participants' dots."))
+    _table(
+        doc,
+        _("Areas of concern ranked by votes, state agency workshop"),
+        tables["state_concerns"],
+        note=paper_votes_note(report.state_concerns),
+    )
+    _figure(doc, figures.get("state_concerns"))
+
+
+def _local_results(doc, report: Report, tables: dict[str, Table], figures) -> None:
+    doc.heading(_("Results from the local government workshop"), 1)
+    if not report.local_workshop:
+        doc.paragraph(_("This phase has no local government workshop."))
+        return
+    if report.local_workshop.withheld:
+        doc.paragraph(_withheld_note(report))
+    doc.heading(_("Benefits ranked by local government participants"), 2)
+    _table(
+        doc,
+        _("Benefits ranked by votes, local government workshop"),
+        tables["local_benefits"],
+        note=paper_votes_note([c.category for c in report.local_benefits]),
+    )
+    _figure(doc, figures.get("local_benefits"))
+    doc.heading(_("Areas of concern: local and state rankings"), 2)
+    _table(
+        doc,
+        _("Areas of concern: local rank, state rank and local votes"),
+        tables["local_concerns"],
+        note=paper_votes_note([c.category for c in report.local_concerns]),
+    )
     if report.concerns_overlap:
-        _paragraph(document, report.concerns_overlap.summary)
-        _table_to_docx(document, tables["overlap"])
-    section("concluding_remarks")
-    for title, groups, with_votes, withheld in (
-        (_("Appendix A: Value statements by category"), report.appendix_a, False,
-         report.appendix_a_withheld),
-        (_("Appendix B: Concern statements by category, in rank order"), report.appendix_b, True,
-         report.appendix_b_withheld),
-    ):  # fmt: skip
-        _heading(document, title, level=1)
-        if withheld:
-            _paragraph(document, statements_withheld_sentence(report, withheld))
-        for group in groups:
-            if group.category is None:
-                name = _("Not put in a category")
-            elif with_votes:
-                name = f"{group.category.name} ({votes_text(group.category)})"
-            else:
-                name = f"{group.category.reference_number}. {group.category.name}"
-            _heading(document, name, level=2)
-            for statement in group.statements:
-                _paragraph(document, statement.text_with_mark, style="List Bullet")
-    section("appendix_c")
-    _paragraph(document, report.rank_rule)
+        doc.paragraph(report.concerns_overlap.summary)
+    _overlap(doc, report, tables, figures)
+
+
+def _overlap(doc, report: Report, tables: dict[str, Table], figures) -> None:
+    overlap = report.concerns_overlap
+    if not overlap or overlap.pairs < 2:
+        return
+    doc.heading(_("How far the two rankings overlap"), 2)
+    measures = Table(tables["overlap"].title, tables["overlap"].headers, tables["overlap"].rows[:3])
+    _table(doc, _("Agreement of the local and state rankings of the areas of concern"), measures)
+    doc.paragraph(
+        _(
+            "Both measures run from −1 (reversed order) through 0 (no relation) to 1 (the same "
+            "order); ties are taken into account."
+        ),
+        "Table Note",
+    )
+    if overlap.moved_most:
+        doc.paragraph(_("The categories that moved most:"))
+        doc.bullets(
+            [
+                _("%(name)s: state rank %(state)s, local rank %(local)s")
+                % {"name": c.category.name, "state": c.state.rank, "local": c.category.rank}
+                for c in overlap.moved_most
+            ]
+        )
+    _figure(doc, figures.get("slope"))
+
+
+def _appendix(doc, report: Report, groups, withheld: int, *, values: bool) -> None:
+    if values:
+        doc.heading(_("Appendix A: Value statements by category"), 1, new_page=True)
+        doc.paragraph(_("(E) marks an external use, (I) an internal use."), "Table Note")
+    else:
+        doc.heading(
+            _("Appendix B: Concern statements by category, in rank order"), 1, new_page=True
+        )
+    if withheld:
+        doc.paragraph(statements_withheld_sentence(report, withheld))
+        return
+    if not groups:
+        if values:
+            doc.paragraph(_("No value statements were recorded."))
+        else:
+            doc.paragraph(_("No concern statements were recorded."))
+    for group in groups:
+        doc.heading(_group_name(group, values=values), 2)
+        doc.bullets([s.text_with_mark for s in group.statements] or [_("No statements.")])
+
+
+def _group_name(group: AppendixGroup, *, values: bool) -> str:
+    category = group.category
+    if category is None:
+        return _("Not put in a category")
+    if values:
+        return f"{category.reference_number}. {category.name}"
+    if category.withheld:
+        return category.name
+    votes = ngettext("%(n)s vote", "%(n)s votes", category.votes) % {
+        "n": formats.count(category.votes)
+    }
+    if category.paper_votes:
+        votes += ", " + _("%(n)s on paper") % {"n": formats.count(category.paper_votes)}
+    return f"{category.name} ({votes})"
+
+
+def _about_the_figures(doc, report: Report) -> None:
+    doc.heading(_("About the figures"), 1)
+    doc.paragraph(report.rank_rule)
+    doc.paragraph(_hidden_sentence(report.hidden_statements))
+    built = _("Built on %(when)s.") % {"when": formats.moment(report.generated_at)}
+    doc.paragraph(built[:-1] if built.endswith("..") else built)  # "… 1:05 p.m.."
+    if report.has_paper_votes:
+        doc.paragraph(
+            _(
+                "Votes include the dots counted on paper wall charts, which a facilitator "
+                "recorded as a total per category. %(mark)s marks a figure that includes them; "
+                "the note under its table says how many were counted on paper."
+            )
+            % {"mark": PAPER_MARK}
+        )
     if report.withheld_workshops:
-        _paragraph(document, withheld_sentence(report))
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+        doc.paragraph(withheld_sentence(report))
+    if report.left_out:
+        doc.paragraph(left_out_sentence(report))
+    if report.categorised_statements:
+        doc.paragraph(categories_sentence(report))
 
 
-def _paragraph(document, text: str, style: str | None = None):
-    return document.add_paragraph(xml_safe(text), style=style)
+def _hidden_sentence(hidden: int) -> str:
+    if not hidden:
+        return _(
+            "Every number comes from the workshop records. No statement was hidden by a "
+            "facilitator."
+        )
+    return ngettext(
+        "Every number comes from the workshop records. %(n)s statement hidden by a facilitator "
+        "is left out.",
+        "Every number comes from the workshop records. %(n)s statements hidden by facilitators "
+        "are left out.",
+        hidden,
+    ) % {"n": formats.count(hidden)}
 
 
-def _heading(document, text: str, level: int):
-    return document.add_heading(xml_safe(text), level=level)
+# --- tables and figures -------------------------------------------------------------------------
 
 
-def _without_empty_paper_column(table: Table) -> Table:
-    """Word shows the paper-dot column only where a table has paper dots to show."""
+def _table(doc, caption: str, table: Table, *, note: str = "") -> None:
+    """One of the shared tables (reports.tables) as Word shows it: the votes marked where they
+    include paper dots (the note under the table says how many) rather than a paper column."""
+    table = _paper_marked(table)
+    right = [
+        any(isinstance(row[i], int | float) for row in table.rows)
+        and all(isinstance(row[i], int | float | None) or row[i] == _("withheld") or
+                str(row[i]).endswith(PAPER_MARK) for row in table.rows)
+        for i in range(len(table.headers))
+    ]  # fmt: skip
+    doc.table(caption, table.headers, _texts(table.rows), right=right, note=note)
+
+
+def _paper_marked(table: Table) -> Table:
+    """Without the paper column: the figure before it (the votes it counts) gets the mark."""
     if paper_header() not in table.headers:
         return table
     index = table.headers.index(paper_header())
-    if any(isinstance(row[index], int) and row[index] > 0 for row in table.rows):
-        return table
+    rows = []
+    for row in table.rows:
+        row = list(row)
+        paper = row.pop(index)
+        if isinstance(paper, int) and paper > 0:
+            row[index - 1] = f"{formats.count(row[index - 1])}{PAPER_MARK}"
+        rows.append(tuple(row))
+    return Table(table.title, table.headers[:index] + table.headers[index + 1 :], tuple(rows))
+
+
+def _columns(table: Table, headers: tuple[str, ...]) -> Table:
+    indexes = [table.headers.index(header) for header in headers]
     return Table(
         table.title,
-        table.headers[:index] + table.headers[index + 1 :],
-        tuple(row[:index] + row[index + 1 :] for row in table.rows),
+        headers,
+        tuple(tuple(row[i] for i in indexes) for row in table.rows),
     )
 
 
-def _table_to_docx(document, table: Table) -> None:
-    table = _without_empty_paper_column(table)
-    _paragraph(document, table.title, style="Caption")
-    grid = document.add_table(rows=1, cols=len(table.headers))
-    grid.style = "Table Grid"
-    for cell, header in zip(grid.rows[0].cells, table.headers, strict=True):
-        cell.text = xml_safe(str(header))
-    for row in table.rows:
-        cells = grid.add_row().cells
-        for cell, value in zip(cells, row, strict=True):
-            cell.text = "" if value is None else xml_safe(str(value))
+def _texts(rows) -> list[list[str]]:
+    return [[_cell_text(value) for value in row] for row in rows]
 
 
-_BULLET = re.compile(r"^\s*[-*+]\s+")
-_NUMBERED = re.compile(r"^\s*\d+[.)]\s+")
-_HEADING = re.compile(r"^(#{1,6})\s+")
-_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)")
+def _cell_text(value) -> str:
+    """A typed table cell as the report writes it (reports.formats)."""
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        return formats.moment(value)
+    if isinstance(value, dt.date):
+        return formats.day(value).replace(" ", "\u00a0")  # a date never breaks in a cell
+    if isinstance(value, dt.time):
+        return formats.clock(value)
+    if isinstance(value, float):
+        return formats.coefficient(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return formats.count(value)
+    return str(value)
 
 
-def _markdown_to_docx(document, text: str) -> None:
-    """Paragraphs, headings and lists from the narrative's Markdown, as plain Word text."""
-    for block in re.split(r"\n\s*\n", text.strip()) if text.strip() else []:
-        lines = block.splitlines()
-        if all(_BULLET.match(line) for line in lines):
-            for line in lines:
-                _paragraph(document, _plain(_BULLET.sub("", line)), style="List Bullet")
-        elif all(_NUMBERED.match(line) for line in lines):
-            for line in lines:
-                _paragraph(document, _plain(_NUMBERED.sub("", line)), style="List Number")
-        elif heading := _HEADING.match(lines[0]):
-            _heading(
-                document,
-                _plain(_HEADING.sub("", lines[0])),
-                level=min(len(heading.group(1)) + 2, 9),
-            )
-            if lines[1:]:
-                _paragraph(document, _plain(" ".join(lines[1:])))
-        else:
-            _paragraph(document, _plain(" ".join(line.strip() for line in lines)))
-
-
-def _plain(text: str) -> str:
-    text = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"\1 (\2)", text)
-    return _EMPHASIS.sub("", text)
+def _figure(doc, figure: Figure | None) -> None:
+    if figure is None:
+        return
+    doc.figure(figure.png(), title=figure.title, alt=figure.alt, caption=figure.caption)

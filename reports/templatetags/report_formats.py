@@ -13,6 +13,8 @@ register.filter("report_clock", formats.clock)
 register.filter("report_moment", formats.moment)
 register.filter("report_coefficient", formats.coefficient)
 register.filter("report_votes", tables.votes_text)
+register.filter("report_left_out", tables.left_out_sentence)
+register.filter("report_categories", tables.categories_sentence)
 
 
 @register.simple_tag

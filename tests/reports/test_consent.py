@@ -102,7 +102,9 @@ def test_the_workbooks_records_name_participants_by_number_only(phase, people):
 
     _security, participants = people
     workbook = load_workbook(io.BytesIO(EXPORTERS["xlsx"][0](report_build(phase=phase))))
-    statements = {row[4].value: row[7].value for row in workbook["statements"].iter_rows(min_row=2)}
+    statements = {
+        row[4].value: row[7].value for row in workbook["All statements"].iter_rows(min_row=2)
+    }
     assert statements["By secret"] == participants["secret"].pk
     assert statements["By named"] == participants["named"].pk
 

@@ -97,11 +97,11 @@ def test_xlsx_made_from_formula_payloads_has_no_formula_cells(phase):
     for payload in PAYLOADS:
         assert "'" + payload in values
         assert payload not in values
-    assert {"workshops", "state_concerns", "local_concerns", "statements", "dots"} <= set(
+    assert {"Workshops", "State concerns", "Local concerns", "All statements", "All dots"} <= set(
         workbook.sheetnames
     )
     # 12 dots on the state concerns, 3 on the local benefits, 14 on the local concerns
-    assert workbook["dots"].max_row - 1 == 12 + 3 + 14
+    assert workbook["All dots"].max_row - 1 == 12 + 3 + 14
 
 
 def test_csv_export_has_a_file_per_table_and_neutralised_cells(phase):

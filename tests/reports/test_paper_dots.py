@@ -66,21 +66,27 @@ def test_paper_totals_add_no_query(phase, paper, django_assert_num_queries, extr
         report_build(phase=phase)
 
 
-def test_the_web_report_shows_the_split(client, staff_user, phase, paper):
+def test_the_web_report_marks_the_votes_and_notes_the_paper_dots(client, staff_user, phase, paper):
     client.force_login(staff_user)
     page = client.get(reverse("reports:report", args=[phase.slug])).content.decode()
     assert (
         f'<a href="{reverse("reports:trace_category", args=[phase.slug, paper.pk])}#dots" '
-        f'aria-label="7 votes for Perception">7</a> (6 on paper)'
+        f'aria-label="7 votes for Perception, 6 of them counted on paper">7†</a>'
     ) in page
-    assert "Perception (7 votes, 6 on paper)" in page
-    assert "Votes include the dots counted on paper wall charts" in page
+    assert "Perception (7 votes†)" in page
+    assert "† Includes dots counted on paper wall charts: Perception, 6 of 7." in page
+    assert "A vote count marked † includes dots counted on paper wall charts" in page
+    assert "on paper)" not in page
 
 
-def test_the_html_export_shows_the_split(phase, paper):
+def test_the_html_export_marks_the_votes_and_notes_the_paper_dots(phase, paper):
     html = export_html(report_build(phase=phase)).decode()
-    assert '<th scope="row">Perception</th><td class="num">7 (6 on paper)' in html
-    assert "<h3>Perception (7 votes, 6 on paper)</h3>" in html
+    assert '<th scope="row">Perception</th><td class="num">7†' in html
+    assert "<h3>Perception (7 votes†)</h3>" in html
+    assert (
+        '<p class="report-note report-table-note">† Includes dots counted on paper wall charts: '
+        "Perception, 6 of 7.</p>"
+    ) in html
 
 
 def test_spreadsheets_carry_a_paper_column_and_the_totals(phase, paper):
@@ -98,33 +104,38 @@ def test_spreadsheets_carry_a_paper_column_and_the_totals(phase, paper):
     assert rows[2] == ["2", "3", "Resources", "5", "0", "About Resources", "1"]
 
     workbook = load_workbook(io.BytesIO(export_xlsx(report)))
-    assert [c.value for c in workbook["state_concerns"][2]] == [
+    assert [c.value for c in workbook["State concerns"][2]] == [
         1, 4, "Perception", 7, 6, "About Perception", 0,
     ]  # fmt: skip
-    assert [[c.value for c in row] for row in workbook["paper_dots"].iter_rows(max_col=6)] == [
+    assert [
+        [c.value for c in row] for row in workbook["Paper dot totals"].iter_rows(max_col=6)
+    ] == [
         ["Workshop", "Session", "Category no.", "Category", "Paper dots", "Note"],
         ["State agency workshop", "Concerns", 4, "Perception", 6, "Wall chart, room B"],
     ]
     # The dots sheet stays one row per participant's placed dots.
-    assert workbook["dots"].max_row - 1 == 12 + 3 + 14
+    assert workbook["All dots"].max_row - 1 == 12 + 3 + 14
 
     document = json.loads(export_json(report))
     assert document["tables"]["state_concerns"][0]["Of which on paper"] == 6
     assert document["tables"]["local_concerns"][2]["State votes"] == 7
 
 
-def test_word_shows_the_paper_column_only_where_there_are_paper_dots(phase, paper):
+def test_word_marks_the_votes_that_include_paper_dots_and_notes_how_many(phase, paper):
     from docx import Document
 
     document = Document(io.BytesIO(export_docx(report_build(phase=phase))))
     headers = {tuple(cell.text for cell in t.rows[0].cells): t for t in document.tables}
-    state = headers[
-        ("Rank", "No.", "Category", "Votes", "Of which on paper", "Description", "Statements")
-    ]
-    assert [cell.text for cell in state.rows[1].cells][:5] == ["1", "4", "Perception", "7", "6"]
-    # The local tables have no paper dots: no column for them.
-    assert ("Local rank", "State rank", "Category", "Votes", "State votes") in headers
-    assert "Perception (7, 6 on paper)" in [p.text for p in document.paragraphs]
+    # No paper column: the figure carries the mark, the note under the table the count.
+    state = headers[("Rank", "No.", "Category", "Votes", "Description", "Statements")]
+    assert [cell.text for cell in state.rows[1].cells][:4] == ["1", "4", "Perception", "7\u2020"]
+    assert [row.cells[3].text for row in state.rows[2:]] == ["5", "3", "3"]
+    paragraphs = [p.text for p in document.paragraphs]
+    assert "\u2020 Includes dots counted on paper wall charts: Perception, 6 of 7." in paragraphs
+    # The local tables have no paper dots: no mark, no note.
+    local = headers[("Local rank", "State rank", "Category", "Votes", "State votes")]
+    assert "\u2020" not in " ".join(cell.text for row in local.rows for cell in row.cells)
+    assert "Perception (7 votes, 6 on paper)" in paragraphs
 
 
 def test_trace_lists_the_paper_total_beside_the_placed_dots(client, staff_user, phase, paper):

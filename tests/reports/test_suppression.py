@@ -193,7 +193,9 @@ def test_csv_export_withholds_the_small_workshop(withheld):
         text = archive.read(f"esmp-{name}.csv").decode("utf-8-sig")
         return list(csv.reader(io.StringIO(text)))
 
-    assert rows("workshops")[1][6:9] == ["fewer than 17", "withheld", "records"]
+    assert rows("workshops")[1][6:9] == [
+        "fewer than 17", "withheld", "from the participants' records",
+    ]  # fmt: skip
     assert rows("state_concerns")[1:] == [
         ["withheld", "1", "Governance", "withheld", "withheld", "About Governance", "withheld"],
         ["withheld", "2", "Security", "withheld", "withheld", "About Security", "withheld"],
@@ -211,12 +213,12 @@ def test_xlsx_export_withholds_the_small_workshop_and_its_records(withheld):
     assert_no_state_statements(zip_text(content))
     workbook = load_workbook(io.BytesIO(content))
     # Only the local workshop's records: no statements, 3 + 14 dots, no paper totals.
-    assert workbook["statements"].max_row == 1
-    assert workbook["dots"].max_row - 1 == 3 + 14
-    assert {row[0].value for row in workbook["dots"].iter_rows(min_row=2)} == {
+    assert workbook["All statements"].max_row == 1
+    assert workbook["All dots"].max_row - 1 == 3 + 14
+    assert {row[0].value for row in workbook["All dots"].iter_rows(min_row=2)} == {
         "Local government workshop"
     }
-    assert workbook["paper_dots"].max_row == 1
+    assert workbook["Paper dot totals"].max_row == 1
 
 
 def test_word_export_withholds_the_small_workshop(withheld):
@@ -226,7 +228,10 @@ def test_word_export_withholds_the_small_workshop(withheld):
     assert_no_state_statements(zip_text(content))
     paragraphs = [p.text for p in Document(io.BytesIO(content)).paragraphs]
     for sentence in [
-        "2009-09-17, Center for Technology in Government, Albany, NY. Fewer than 17 people.",
+        "Date: Thursday, September 17, 2009",
+        "Attendance: fewer than 17 people",
+        "Fewer than 17 people took part in this workshop, so the report gives none of its "
+        "counts, ranks or statements: in so small a group they could identify someone.",
         "4 statements are withheld because fewer than 17 people took part in their workshop.",
         "3 statements are withheld because fewer than 17 people took part in their workshop.",
     ]:
