@@ -266,8 +266,8 @@ def _about_write(sheet, report: Report, contents: list[tuple[str, str]]) -> None
     if report.subtitle:
         row(_("Subtitle"), report.subtitle)
     row(_("Organisation"), _organisation(report))
-    row(_("Phase starts"), report.starts_on or not_recorded)
-    row(_("Phase ends"), report.ends_on or not_recorded)
+    row(_("First workshop"), report.starts_on or not_recorded)
+    row(_("Last workshop"), report.ends_on or not_recorded)
     row(_("Built"), report.generated_at)
     sheet.append([])
     row(_("Sheet"), _("What it holds"), heading=True)

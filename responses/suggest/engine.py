@@ -1,15 +1,17 @@
 """Offline suggestions for clustering cards: which categories a card resembles, which cards
 could form groups, and which cards look like duplicates of each other.
 
-Pure functions on texts and labelled examples, with no database, no network and no model: the
-texts are turned into TF-IDF vectors (bench/suggest_eval.py measured the methods, see
-docs/performance.md, "Clustering suggestions") and compared by cosine similarity. Everything is
-deterministic: the same texts in the same order give the same answer, ties going to the earlier
-text or label.
+Pure functions on texts and labelled examples, with no database and no network. A method names
+the kinds of features compared, joined by "+": TF-IDF vectors of words, character n-grams and
+the thesaurus's themes, and "embed", the mean of static word vectors shipped inside a package
+(embedding.py); texts are compared by cosine similarity, and a method with "embed" and TF-IDF
+kinds mixes the two cosines (bench/suggest_eval.py measured the methods and the weights, see
+docs/performance.md, "Clustering suggestions"). Everything is deterministic: the same texts in
+the same order give the same answer, ties going to the earlier text or label.
 
 Any language is read (words are Unicode word characters; the character n-grams need no spaces,
-so Chinese or Japanese cards still compare); only the stop words and the light suffix stripping
-are English, and only touch ASCII words.
+so Chinese or Japanese cards still compare; the word vectors' tokenizer reads any script); only
+the stop words and the light suffix stripping are English, and only touch ASCII words.
 """
 
 from __future__ import annotations
@@ -21,12 +23,27 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Hashable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
+from responses.suggest import embedding
 from responses.suggest.lexicon import THEMES
 
 Vector = dict[str, float]
 
-METHODS = ("words", "chars", "themes", "words+chars", "words+themes", "words+chars+themes")
-DEFAULT_METHOD = "words+chars+themes"
+TFIDF_METHODS = ("words", "chars", "themes", "words+chars", "words+themes", "words+chars+themes")
+METHODS = (*TFIDF_METHODS, "embed", "embed+words+chars", "embed+words+chars+themes")
+DEFAULT_METHOD = "embed+words+chars+themes"
+# Without the word vectors (a broken install), "embed" alone is replaced by this.
+FALLBACK_METHOD = "words+chars+themes"
+# The share of the word vectors' cosine in a mixed method's score, the rest going to the TF-IDF
+# cosine: one for suggesting categories, one for grouping (chosen on the main set of
+# bench/data/, see docs/performance.md).
+EMBED_WEIGHT = 0.4
+GROUP_EMBED_WEIGHT = 0.65
+# Any two cards' word vectors are somewhat alike: the median cosine of a card with a category it
+# does not belong to is 0.08 (main set). A method with "embed" suggests a category only from
+# MIN_SCORE plus the word vectors' share of that, so a card like "Parking" gets no button.
+EMBED_BASELINE = 0.08
 # Two cards at least this similar (character n-grams, every word kept) are near-identical:
 # "Cost savings" and "cost saving!", not two cards on the same theme.
 DUPLICATE_THRESHOLD = 0.8
@@ -138,13 +155,43 @@ for _theme, _listed in THEMES.items():
 _FEATURES = {"words": word_features, "chars": char_features, "themes": theme_features}
 
 
-def vectorise(texts: Sequence[str], method: str = DEFAULT_METHOD) -> list[Vector]:
-    """Unit vectors of ``texts``. A method joins kinds of features with "+" ("words+chars"):
-    each kind is weighted by TF-IDF and normalised on its own, and the kinds weigh the same, so
-    the cosine of the whole is the mean of the kinds' cosines."""
-    kinds = method.split("+")
-    if method not in METHODS or not kinds:
+def split_method(method: str) -> tuple[bool, str | None]:
+    """``(uses the word vectors, the TF-IDF method or None)`` for a method, e.g. ``(True,
+    "words+chars")`` for "embed+words+chars". Where the word vectors cannot be loaded, the
+    TF-IDF part alone is used (or FALLBACK_METHOD for "embed" alone)."""
+    if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if not method.startswith("embed"):
+        return False, method
+    rest = method.removeprefix("embed").removeprefix("+") or None
+    if not embedding.available():
+        return False, rest or FALLBACK_METHOD
+    return True, rest
+
+
+def embed_texts(texts: Sequence[str], *, centred: bool = False) -> np.ndarray:
+    """The texts' unit word-vector embeddings (embedding.py), of the normalised texts (case-
+    folded: the tokenizer is case-sensitive, and folding measured better).
+
+    ``centred`` subtracts the texts' mean vector before making the rows unit length: mean word
+    vectors all share a large common part, so raw cosines between any two cards are high and
+    their differences small; centred, they spread, which grouping needs (measured: it raised
+    the ARI) and suggesting categories does not (measured: slightly lower)."""
+    vectors = embedding.embed([normalise(text) for text in texts])
+    if centred and len(vectors):
+        vectors = vectors - vectors.mean(axis=0)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        vectors = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 1e-9)
+    return vectors
+
+
+def vectorise(texts: Sequence[str], method: str = DEFAULT_METHOD) -> list[Vector]:
+    """Unit TF-IDF vectors of ``texts``. A method joins kinds of features with "+"
+    ("words+chars"): each kind is weighted by TF-IDF and normalised on its own, and the kinds
+    weigh the same, so the cosine of the whole is the mean of the kinds' cosines."""
+    kinds = method.split("+")
+    if method not in TFIDF_METHODS or not kinds:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(TFIDF_METHODS)}")
     if len(kinds) == 1:
         return tfidf([_FEATURES[method](text) for text in texts])
     share = math.sqrt(1 / len(kinds))
@@ -202,15 +249,45 @@ def suggest(
     min_score: float = MIN_SCORE,
 ) -> list[list[Scored]]:
     """For each text, the ``top`` labels it most resembles, best first, none scoring below
-    ``min_score`` (a shared "pa" is no resemblance).
+    ``min_score`` (a shared "pa" is no resemblance; with "embed", EMBED_BASELINE is added).
 
     ``examples`` are ``(text, label)``; ``labels`` are ``(label, name)``, in the order that
     breaks ties, and each label's name (and description) counts as one more example of it. A
-    label's profile is the mean of its examples' vectors; the score is the cosine with it.
+    label's profile is the mean of its examples' vectors; the score is the cosine with it (for
+    a mixed method, EMBED_WEIGHT × the word vectors' cosine + the rest × the TF-IDF cosine).
     """
     order = list(dict.fromkeys([*(label for label, _ in labels), *(lb for _, lb in examples)]))
     named = [(name, label) for label, name in labels if name.strip()]
     known = [*examples, *named]
+    embedded, rest = split_method(method)
+    scores = np.zeros((len(texts), len(order)))
+    share = (EMBED_WEIGHT if rest else 1.0) if embedded else 0.0
+    if rest:
+        scores += (1 - share) * _profile_scores(texts, known, order, rest)
+    if embedded:
+        scores += share * _embedding_scores(texts, known, order)
+        min_score += share * EMBED_BASELINE
+    answers = []
+    for row in scores.tolist():
+        scored = sorted(zip(row, range(len(order)), strict=True), key=lambda p: (-p[0], p[1]))
+        answers.append(
+            [
+                Scored(order[rank], round(score, 4))
+                for score, rank in scored[:top]
+                if score >= min_score
+            ]
+        )
+    return answers
+
+
+def _profile_scores(
+    texts: Sequence[str],
+    known: Sequence[tuple[str, Hashable]],
+    order: Sequence[Hashable],
+    method: str,
+) -> np.ndarray:
+    """The TF-IDF cosine of each text with each label's profile (the sum of its examples'
+    vectors, made unit length)."""
     vectors = vectorise([*texts, *(text for text, _ in known)], method)
     targets, known_vectors = vectors[: len(texts)], vectors[len(texts) :]
     sums: dict[Hashable, Vector] = {label: {} for label in order}
@@ -218,19 +295,26 @@ def suggest(
         profile = sums[label]
         for term, value in vector.items():
             profile[term] = profile.get(term, 0.0) + value
-    profiles = [(label, _normalised(sums[label])) for label in order]
-    answers = []
-    for target in targets:
-        scored = [(cosine(target, profile), rank) for rank, (_, profile) in enumerate(profiles)]
-        scored.sort(key=lambda pair: (-pair[0], pair[1]))
-        answers.append(
-            [
-                Scored(profiles[rank][0], round(score, 4))
-                for score, rank in scored[:top]
-                if score >= min_score
-            ]
-        )
-    return answers
+    profiles = [_normalised(sums[label]) for label in order]
+    return np.array(
+        [[cosine(target, profile) for profile in profiles] for target in targets]
+    ).reshape(len(texts), len(order))
+
+
+def _embedding_scores(
+    texts: Sequence[str], known: Sequence[tuple[str, Hashable]], order: Sequence[Hashable]
+) -> np.ndarray:
+    """The word vectors' cosine of each text with each label's profile (the sum of its
+    examples' vectors, made unit length)."""
+    vectors = embed_texts([*texts, *(text for text, _ in known)])
+    targets, known_vectors = vectors[: len(texts)], vectors[len(texts) :]
+    position = {label: index for index, label in enumerate(order)}
+    profiles = np.zeros((len(order), embedding.DIMENSIONS))
+    for (_text, label), vector in zip(known, known_vectors, strict=True):
+        profiles[position[label]] += vector
+    norms = np.linalg.norm(profiles, axis=1, keepdims=True)
+    profiles = np.divide(profiles, norms, out=np.zeros_like(profiles), where=norms > 1e-12)
+    return targets @ profiles.T
 
 
 # --- Proposing groups ---------------------------------------------------------------------------
@@ -313,6 +397,21 @@ def silhouette(matrix: list[list[float]], assignment: Sequence[int]) -> float:
     return total / len(assignment)
 
 
+def similarity_matrix(texts: Sequence[str], method: str = DEFAULT_METHOD) -> list[list[float]]:
+    """Every pair's similarity: the TF-IDF cosine, the (centred) word vectors' cosine, or for a
+    mixed method GROUP_EMBED_WEIGHT × the latter + the rest × the former."""
+    embedded, rest = split_method(method)
+    matrix = np.zeros((len(texts), len(texts)))
+    if rest:
+        matrix += (1 - GROUP_EMBED_WEIGHT if embedded else 1.0) * np.array(
+            similarities(vectorise(texts, rest))
+        ).reshape(len(texts), len(texts))
+    if embedded:
+        vectors = embed_texts(texts, centred=True)
+        matrix += (GROUP_EMBED_WEIGHT if rest else 1.0) * (vectors @ vectors.T)
+    return matrix.tolist()
+
+
 def propose_groups(
     texts: Sequence[str], *, groups: int | None = None, method: str = DEFAULT_METHOD
 ) -> list[list[int]]:
@@ -324,7 +423,7 @@ def propose_groups(
         return []
     if count == 1:
         return [[0]]
-    matrix = similarities(vectorise(texts, method))
+    matrix = similarity_matrix(texts, method)
     merges = _merges(matrix)
     if groups is None:
         candidates = range(2, min(MAX_AUTOMATIC_GROUPS, count - 1) + 1) or [1]

@@ -69,9 +69,9 @@ def test_the_about_sheet_says_what_the_report_is_and_what_each_sheet_holds(phase
     assert sheet["A1"].value == "About this workbook"
     assert rows["Report"].value == "Exploratory Social Media Project — Phase I"
     assert rows["Subtitle"].value == "Benefits and concerns"
-    assert rows["Phase starts"].value == dt.datetime(2009, 9, 17)  # its first workshop
-    assert rows["Phase starts"].is_date
-    assert rows["Phase starts"].number_format == formats.XLSX_DAY
+    assert rows["First workshop"].value == dt.datetime(2009, 9, 17)  # its first workshop
+    assert rows["First workshop"].is_date
+    assert rows["First workshop"].number_format == formats.XLSX_DAY
     built = timezone.localtime(report.generated_at).replace(tzinfo=None, microsecond=0)
     assert rows["Built"].value == built
     assert rows["Built"].number_format == formats.XLSX_MOMENT
