@@ -166,8 +166,15 @@ def _moves_record(
 
 @transaction.atomic
 def category_create(
-    *, session: PlenarySession, actor: AbstractBaseUser | None, name: str, description: str = ""
+    *,
+    session: PlenarySession,
+    actor: AbstractBaseUser | None,
+    name: str,
+    description: str = "",
+    from_suggestion: bool = False,
 ) -> Category:
+    """A new category, numbered after the session's last. ``from_suggestion``: a proposed
+    group the facilitator accepted, which its "created" event says."""
     _lock_session(session)
     category = Category.objects.create(
         session=session,
@@ -182,7 +189,10 @@ def category_create(
         action=Action.CREATED,
         target=Target.CATEGORY,
         target_id=category.pk,
-        changes=audit_created(**_category_fields(category)),
+        changes={
+            **audit_created(**_category_fields(category)),
+            **(_ACCEPTED if from_suggestion else {}),
+        },
     )
     return category
 

@@ -57,7 +57,7 @@ def suggestion_group_accept(
     statements in it.
 
     Side effects: a "created" event for the category and a "moved" event for each statement,
-    saying it was accepted from a clustering suggestion.
+    each saying it was accepted from a clustering suggestion.
     """
     if not statement_ids:
         raise FacilitationRefused(
@@ -68,7 +68,9 @@ def suggestion_group_accept(
         raise FacilitationRefused(
             _("Some of those statements are in a category already; reload the page."), code="filed"
         )
-    category = facilitation.category_create(session=session, actor=actor, name=name)
+    category = facilitation.category_create(
+        session=session, actor=actor, name=name, from_suggestion=True
+    )
     facilitation.statements_categorise(
         session=session,
         actor=actor,

@@ -1,6 +1,7 @@
 """Clustering with suggestions, in a browser: the switch, filing three cards from their
 suggestions, a proposed group dismissed and another accepted, a duplicate pointed out; the
-workshop's history shows the accepted suggestions. Screenshots of the page at 1280×800 are left
+workshop's history shows the accepted suggestions, and the report says how many statements were
+filed from suggestions. Screenshots of the page at 1280×800 are left
 in the test's temporary folder."""
 
 import datetime as dt
@@ -134,5 +135,16 @@ def test_clustering_with_suggestions(transactional_db, open_browser, audit, tmp_
     expect(rows).to_have_count(3)
     expect(rows.filter(has_text=re.compile("1. Security"))).to_have_count(2)
     expect(rows.filter(has_text="2. Staff time")).to_have_count(1)
-    assert AuditEvent.objects.filter(changes__suggestion=[None, True]).count() == 3 + 3
+    # Three statements filed, the accepted group's category and its three statements.
+    assert AuditEvent.objects.filter(changes__suggestion=[None, True]).count() == 3 + 1 + 3
     audit(page, name="history with accepted suggestions")
+
+    # The report says how the categories were formed: 4 statements filed by hand, 3 filed from
+    # suggestions in the concerns session, 3 by the accepted group in the values session.
+    reader = open_browser(viewport=SCREEN)
+    reader.login_as(UserFactory(username="sam", role="staff"))
+    reader.page.goto(f"/reports/{workshop.phase.slug}/")
+    expect(reader.page.locator("#method-note")).to_contain_text(
+        "Facilitators formed the categories with the participants; 6 of 10 categorised "
+        "statements were filed from suggestions accepted by a facilitator."
+    )

@@ -216,7 +216,8 @@ def test_accepting_a_group_creates_the_category_and_files_its_ticked_statements(
     assert [e.changes for e in events] == [
         {"category": [None, "1. Security"], "suggestion": [None, True]}
     ] * 2
-    assert AuditEvent.objects.filter(action="created", target="category").count() == 1
+    created = AuditEvent.objects.get(action="created", target="category")
+    assert created.changes["suggestion"] == [None, True]
 
 
 def test_accepting_a_group_without_a_name_or_statements_is_refused(client, mine, unclustered):
