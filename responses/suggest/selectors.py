@@ -9,8 +9,6 @@ nothing is cached, so nothing can be stale.
 import hashlib
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
-
 from responses.models import Category, Statement, SuggestionDismissal
 from responses.selectors import ClusteringBoard
 from responses.suggest import engine
@@ -124,13 +122,3 @@ def _duplicates(
         if (SuggestionDismissal.Kind.DUPLICATE, signature) not in dismissed:
             hints[statement.pk] = DuplicateHint(original, signature, score)
     return hints
-
-
-def suggestion_share(*, phase_pk: int) -> tuple[int, int]:
-    """``(filed from a suggestion, categorised)``: of the phase's visible statements in a
-    category, how many are there because a facilitator accepted a clustering suggestion (and
-    did not move them by hand since), and how many there are in all."""
-    counts = Statement.objects.filter(
-        session__workshop__phase_id=phase_pk, hidden=False, category__isnull=False
-    ).aggregate(filed=Count("pk", filter=Q(filed_by_suggestion=True)), total=Count("pk"))
-    return counts["filed"], counts["total"]

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from responses.models import Category, Statement, SuggestionDismissal
-from responses.suggest.selectors import group_signature, suggestion_share
+from responses.suggest.selectors import group_signature
 from sessions.models import AuditEvent
 from tests.factories import (
     CategoryFactory,
@@ -132,17 +132,27 @@ def test_filing_from_a_suggestion_moves_it_and_records_an_accepted_suggestion(
     )
 
 
-def test_a_move_by_hand_clears_the_suggestion_mark_and_the_share_counts_it(client, mine, clustered):
+def _share(session) -> tuple[int, int]:
+    """What the report counts: (filed from suggestions, categorised statements)."""
+    from reports.selectors import report_build
+
+    report = report_build(phase=session.workshop.phase)
+    return report.filed_from_suggestions, report.categorised_statements
+
+
+def test_a_move_by_hand_clears_the_suggestion_mark_and_the_report_counts_it(
+    client, mine, clustered
+):
     security, staff, (hackers, answering, _viruses) = clustered
     client.post(url("suggestion_file", mine), {"file": f"{hackers.pk}:{security.pk}"})
     client.post(url("suggestion_file", mine), {"file": f"{answering.pk}:{staff.pk}"})
-    assert suggestion_share(phase_pk=mine.workshop.phase_id) == (2, 6)
+    assert _share(mine) == (2, 6)
 
     client.post(url("statements_move", mine), {f"to-{answering.pk}": "1"})
 
     answering.refresh_from_db()
     assert (answering.category_id, answering.filed_by_suggestion) == (security.pk, False)
-    assert suggestion_share(phase_pk=mine.workshop.phase_id) == (1, 6)
+    assert _share(mine) == (1, 6)
 
 
 def test_a_suggestion_for_another_sessions_category_is_refused(client, mine, clustered):
