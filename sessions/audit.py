@@ -162,6 +162,7 @@ FIELD_LABELS = {
     "presented_from": gettext_lazy("Presented from"),
     "hidden_reason": gettext_lazy("Reason for hiding"),
     "suggestion": gettext_lazy("Accepted from a clustering suggestion"),
+    "suggestions_on": gettext_lazy("Clustering suggestions shown"),
     "count": gettext_lazy("Paper dots"),
     "note": gettext_lazy("Note"),
     "revision": gettext_lazy("Revision"),

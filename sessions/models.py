@@ -323,6 +323,7 @@ class AuditEvent(models.Model):
         PAPER_DOTS = "paper_dots", _("paper dot total")
         AGENCY_PROJECT = "agency_project", _("agency project")
         WORKSHOP = "workshop", _("workshop")
+        SESSION = "session", _("session")
 
     workshop = models.ForeignKey(
         Workshop, on_delete=models.CASCADE, related_name="audit_events", verbose_name=_("workshop")

@@ -19,14 +19,29 @@ from responses.facilitation import FacilitationRefused
 from responses.models import Category, Statement, SuggestionDismissal
 from sessions.audit import Action, Target, audit_record
 from sessions.models import PlenarySession
-from sessions.updates import model_update
+from sessions.updates import model_update, model_update_audited
 
 _SIGNATURE = re.compile(r"[0-9a-f]{32}|[0-9]{1,19}-[0-9]{1,19}")
 
 
-def suggestions_switch(*, session: PlenarySession, on: bool) -> PlenarySession:
-    """Turn the session's clustering suggestions on or off (a page setting: no history)."""
-    model_update(instance=session, fields={"suggestions_on": on})
+@transaction.atomic
+def suggestions_switch(
+    *, session: PlenarySession, actor: AbstractBaseUser | None, on: bool
+) -> PlenarySession:
+    """Turn the session's clustering suggestions on or off.
+
+    Side effect: a "changed" event for the session when the setting changed, so the history
+    says who let the server propose groupings, and when.
+    """
+    model_update_audited(
+        instance=session,
+        fields={"suggestions_on": on},
+        workshop=session.workshop,
+        session=session,
+        actor=actor,
+        action=Action.CHANGED,
+        target=Target.SESSION,
+    )
     return session
 
 

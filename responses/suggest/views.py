@@ -27,7 +27,7 @@ def _pair(value: str | None) -> tuple[int, int]:
 @_clustering_action
 def suggestions_switch(request: HttpRequest, session: PlenarySession):
     on = request.POST.get("on") == "1"
-    services.suggestions_switch(session=session, on=on)
+    services.suggestions_switch(session=session, actor=request.user, on=on)
     message = _("Suggestions are on.") if on else _("Suggestions are off.")
     return message, _clustering_url(session)
 

@@ -81,8 +81,18 @@ def test_the_switch_turns_suggestions_on_and_off_and_the_page_says_so(client, fa
         client, session
     )
     client.post(url("suggestions_switch", session), {"on": "0"})
+    client.post(url("suggestions_switch", session), {"on": "0"})  # unchanged: no event
     session.refresh_from_db()
     assert session.suggestions_on is False
+    events = AuditEvent.objects.filter(target="session", target_id=session.pk).order_by("pk")
+    assert [(e.action, e.actor, e.changes) for e in events] == [
+        ("changed", facilitator, {"suggestions_on": [False, True]}),
+        ("changed", facilitator, {"suggestions_on": [True, False]}),
+    ]
+    history = client.get(
+        reverse("workshop_sessions:workshop_history", args=[session.workshop_id])
+    ).content.decode()
+    assert "Clustering suggestions shown:</span>" in history
 
 
 def test_each_uncategorised_statement_shows_its_categories_as_buttons_in_a_csrf_form(
