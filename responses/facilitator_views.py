@@ -41,7 +41,7 @@ from sessions.models import PlenarySession
 from sessions.selectors import session_for
 
 
-def _clustering_url(session: PlenarySession, anchor: str = "", **query: int) -> str:
+def clustering_url(session: PlenarySession, anchor: str = "", **query: int) -> str:
     """The clustering page, e.g. with ``edit=<category id>`` open, at ``#anchor``.
 
     Where a box is to have the focus (``next``, ``edit``, ``hide``), the page marks it
@@ -73,7 +73,9 @@ REFUSAL_KEY = "clustering_refusal"
 DONE_KEY = "clustering_done"
 
 
-def _done(request: HttpRequest, session: PlenarySession, *, statements=(), category=None) -> None:
+def clustering_done(
+    request: HttpRequest, session: PlenarySession, *, statements=(), category=None
+) -> None:
     request.session[DONE_KEY] = {
         "session": session.pk,
         "statements": list(statements)[:MOVE_GROUP_SIZE],
@@ -201,7 +203,7 @@ def _clustering_page(
     )
 
 
-def _clustering_action(action=None, *, reopen: str = ""):
+def clustering_action(action=None, *, reopen: str = ""):
     """Run one clustering change, report it, and go back to the clustering page.
 
     ``action`` returns its message and the URL of the page to go back to.
@@ -232,15 +234,15 @@ def _refused_url(request: HttpRequest, session: PlenarySession, reopen: str) -> 
     if reopen == "edit":
         category = _optional_id(request.POST.get("category"))
         if category is not None and session.categories.filter(pk=category).exists():
-            return _clustering_url(session, edit=category)
+            return clustering_url(session, edit=category)
     if reopen == "hide":
         statement = _optional_id(request.POST.get("statement"))
         if statement is not None and session.statements.filter(pk=statement).exists():
-            return _clustering_url(session, hide=statement)
-    return _clustering_url(session)
+            return clustering_url(session, hide=statement)
+    return clustering_url(session)
 
 
-@_clustering_action
+@clustering_action
 def category_create(request, session):
     category = facilitation.category_create(
         session=session,
@@ -248,14 +250,14 @@ def category_create(request, session):
         name=request.POST.get("name", ""),
         description=request.POST.get("description", ""),
     )
-    _done(request, session, category=category.pk)
+    clustering_done(request, session, category=category.pk)
     return (
         _("Created category %(category)s.") % {"category": category},
-        _clustering_url(session, f"category-{category.pk}"),
+        clustering_url(session, f"category-{category.pk}"),
     )
 
 
-@_clustering_action(reopen="edit")
+@clustering_action(reopen="edit")
 def category_update(request, session):
     category = session.categories.filter(pk=_optional_id(request.POST.get("category"))).first()
     number = _optional_id(request.POST.get("reference_number"))
@@ -268,17 +270,17 @@ def category_update(request, session):
         name=request.POST.get("name", ""),
         description=request.POST.get("description", ""),
     )
-    _done(request, session, category=category.pk)
+    clustering_done(request, session, category=category.pk)
     return (
         _("Category “%(name)s” saved.") % {"name": category.name},
-        _clustering_url(session, f"category-{category.pk}"),
+        clustering_url(session, f"category-{category.pk}"),
     )
 
 
-@_clustering_action
+@clustering_action
 def categories_renumber(request, session):
     facilitation.categories_renumber(session=session, actor=request.user)
-    return _("Categories renumbered from 1."), _clustering_url(session)
+    return _("Categories renumbered from 1."), clustering_url(session)
 
 
 def _short(text: str) -> str:
@@ -289,7 +291,7 @@ def _category_label(category: Category | None) -> str:
     return str(category) if category is not None else _("Uncategorised")
 
 
-def _after_in_list(session: PlenarySession, statement: Statement, leaving: list[int]) -> str:
+def clustering_url_after(session: PlenarySession, statement: Statement, leaving: list[int]) -> str:
     """The page at the statement after this one in its list (other than those ``leaving`` it),
     or at the list itself.
 
@@ -308,9 +310,9 @@ def _after_in_list(session: PlenarySession, statement: Statement, leaving: list[
         .first()
     )
     if after is not None:
-        return _clustering_url(session, next=after)
+        return clustering_url(session, next=after)
     category_id = statement.category_id
-    return _clustering_url(session, f"category-{category_id}" if category_id else "uncategorised")
+    return clustering_url(session, f"category-{category_id}" if category_id else "uncategorised")
 
 
 def _moved_message(moved: int, last: Statement | None, moves: dict) -> str:
@@ -337,7 +339,7 @@ def statements_move(request: HttpRequest, session: PlenarySession) -> HttpRespon
     number leaves its statement where it was and is shown with the reason, and the focus.
     """
     form = StatementsMoveForm(request.POST, session=session)
-    back = _clustering_url(session)
+    back = clustering_url(session)
     if form.is_valid():
         moves = form.cleaned_data["moves"]
         last = (
@@ -346,9 +348,9 @@ def statements_move(request: HttpRequest, session: PlenarySession) -> HttpRespon
             .first()
         )
         if last is not None:
-            back = _after_in_list(session, last, list(moves))
+            back = clustering_url_after(session, last, list(moves))
             if "next=" not in back:  # the end of the list it left: on at the moved one
-                back = _clustering_url(session, next=last.pk)
+                back = clustering_url(session, next=last.pk)
         try:
             moved = facilitation.statements_sort(
                 session=session,
@@ -357,9 +359,9 @@ def statements_move(request: HttpRequest, session: PlenarySession) -> HttpRespon
             )
         except ParticipationRefused as refusal:  # FacilitationRefused
             messages.error(request, refusal.message)
-            return redirect(_clustering_url(session))
+            return redirect(clustering_url(session))
         messages.success(request, _moved_message(moved, last, moves))
-        _done(request, session, statements=moves)
+        clustering_done(request, session, statements=moves)
     elif not form.box_errors:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     if form.box_errors:
@@ -376,7 +378,7 @@ def statements_move(request: HttpRequest, session: PlenarySession) -> HttpRespon
                 }
             messages.error(request, error)
         BoxRefusal("move", {}, form.box_errors).keep(request, session)
-        back = _clustering_url(session)  # at the first wrong box: it has the focus
+        back = clustering_url(session)  # at the first wrong box: it has the focus
     return redirect(back)
 
 
@@ -407,19 +409,19 @@ def category_merge(request: HttpRequest, session: PlenarySession) -> HttpRespons
                 )
                 % {"source": source.name, "target": _category_label(target), "count": count},
             )
-            _done(request, session, category=target.pk)
-            return redirect(_clustering_url(session, f"category-{target.pk}"))
+            clustering_done(request, session, category=target.pk)
+            return redirect(clustering_url(session, f"category-{target.pk}"))
     if source is None:
         messages.error(request, _("That category is not in this session."))
-        return redirect(_clustering_url(session))
+        return redirect(clustering_url(session))
     reason = " ".join(error for errors in form.errors.values() for error in errors)
     typed = form.data.get("into_number", "")
     messages.error(request, reason)
     BoxRefusal("merge", {source.pk: typed}, {source.pk: reason}).keep(request, session)
-    return redirect(_clustering_url(session))  # at the editor's merge box: it has the focus
+    return redirect(clustering_url(session))  # at the editor's merge box: it has the focus
 
 
-@_clustering_action(reopen="edit")
+@clustering_action(reopen="edit")
 def category_split(request, session):
     ticked = _ids(request.POST.getlist("statement"))
     new = facilitation.category_split(
@@ -429,7 +431,7 @@ def category_split(request, session):
         statement_ids=ticked,
         name=request.POST.get("name", ""),
     )
-    _done(request, session, statements=ticked, category=new.pk)
+    clustering_done(request, session, statements=ticked, category=new.pk)
     count = len(set(ticked))
     return (
         ngettext(
@@ -438,11 +440,11 @@ def category_split(request, session):
             count,
         )
         % {"count": count, "category": new},
-        _clustering_url(session, f"category-{new.pk}"),
+        clustering_url(session, f"category-{new.pk}"),
     )
 
 
-@_clustering_action(reopen="edit")
+@clustering_action(reopen="edit")
 def category_delete(request, session):
     facilitation.category_delete(
         session=session,
@@ -451,11 +453,11 @@ def category_delete(request, session):
     )
     return (
         _("Category removed; its statements are uncategorised again."),
-        _clustering_url(session, "uncategorised"),
+        clustering_url(session, "uncategorised"),
     )
 
 
-@_clustering_action
+@clustering_action
 def categories_present(request, session):
     source_id = _optional_id(request.POST.get("source"))
     try:
@@ -470,25 +472,25 @@ def categories_present(request, session):
     return (
         _("%(count)d categories presented from “%(title)s”.")
         % {"count": len(created), "title": source.title},
-        _clustering_url(session),
+        clustering_url(session),
     )
 
 
-@_clustering_action(reopen="hide")
+@clustering_action(reopen="hide")
 def statement_hide(request, session):
     statement = _statement(session, request)
-    after = _after_in_list(session, statement, [statement.pk])
+    after = clustering_url_after(session, statement, [statement.pk])
     facilitation.statement_hide(
         statement=statement, actor=request.user, reason=request.POST.get("reason", "")
     )
     return _("Statement hidden. It is kept and can be restored."), after
 
 
-@_clustering_action
+@clustering_action
 def statement_restore(request, session):
     statement = _statement(session, request)
     facilitation.statement_restore(statement=statement, actor=request.user)
-    return _("Statement restored."), _clustering_url(session, "uncategorised")
+    return _("Statement restored."), clustering_url(session, "uncategorised")
 
 
 def _statement(session: PlenarySession, request: HttpRequest) -> Statement:
@@ -525,5 +527,5 @@ def paper_dots_save(request: HttpRequest, session: PlenarySession) -> HttpRespon
                 if changed
                 else _("The paper dot totals are unchanged."),
             )
-            return redirect(_clustering_url(session, "paper-dots"))
+            return redirect(clustering_url(session, "paper-dots"))
     return _clustering_page(request, session, paper_form=form, status=400)

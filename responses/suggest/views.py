@@ -10,7 +10,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from responses.facilitation import FacilitationRefused
-from responses.facilitator_views import _after_in_list, _clustering_action, _clustering_url, _done
+from responses.facilitator_views import (
+    clustering_action,
+    clustering_done,
+    clustering_url,
+    clustering_url_after,
+)
 from responses.models import SuggestionDismissal
 from responses.suggest import services
 from sessions.models import PlenarySession
@@ -24,25 +29,25 @@ def _pair(value: str | None) -> tuple[int, int]:
     return int(first), int(second)
 
 
-@_clustering_action
+@clustering_action
 def suggestions_switch(request: HttpRequest, session: PlenarySession):
     on = request.POST.get("on") == "1"
     services.suggestions_switch(session=session, actor=request.user, on=on)
     message = _("Suggestions are on.") if on else _("Suggestions are off.")
-    return message, _clustering_url(session)
+    return message, clustering_url(session)
 
 
-@_clustering_action
+@clustering_action
 def suggestion_file(request: HttpRequest, session: PlenarySession):
     statement_id, category_id = _pair(request.POST.get("file"))
     statement = session.statements.filter(pk=statement_id).first()
     if statement is None:
         raise FacilitationRefused(_("That statement is not in this session."), code="statement")
-    back = _after_in_list(session, statement, [statement.pk])
+    back = clustering_url_after(session, statement, [statement.pk])
     statement = services.suggestion_file(
         session=session, actor=request.user, statement_id=statement_id, category_id=category_id
     )
-    _done(request, session, statements=[statement.pk])
+    clustering_done(request, session, statements=[statement.pk])
     return (
         _("Filed “%(text)s” under %(category)s, as suggested.")
         % {"text": Truncator(statement.text).chars(60), "category": statement.category},
@@ -50,13 +55,13 @@ def suggestion_file(request: HttpRequest, session: PlenarySession):
     )
 
 
-@_clustering_action
+@clustering_action
 def suggestion_group_accept(request: HttpRequest, session: PlenarySession):
     ids = [int(value) for value in request.POST.getlist("statement") if value.isdigit()]
     category = services.suggestion_group_accept(
         session=session, actor=request.user, name=request.POST.get("name", ""), statement_ids=ids
     )
-    _done(request, session, statements=ids, category=category.pk)
+    clustering_done(request, session, statements=ids, category=category.pk)
     count = len(set(ids))
     return (
         ngettext(
@@ -65,26 +70,26 @@ def suggestion_group_accept(request: HttpRequest, session: PlenarySession):
             count,
         )
         % {"category": category, "count": count},
-        _clustering_url(session, f"category-{category.pk}"),
+        clustering_url(session, f"category-{category.pk}"),
     )
 
 
-@_clustering_action
+@clustering_action
 def suggestion_dismiss(request: HttpRequest, session: PlenarySession):
     kind, _sep, signature = request.POST.get("dismiss", "").partition(":")
     services.suggestion_dismiss(session=session, actor=request.user, kind=kind, signature=signature)
     if kind == SuggestionDismissal.Kind.GROUP:
-        return _("Proposed group dismissed."), _clustering_url(session, "proposed-groups")
-    return _("Both cards kept."), _clustering_url(session, "uncategorised")
+        return _("Proposed group dismissed."), clustering_url(session, "proposed-groups")
+    return _("Both cards kept."), clustering_url(session, "uncategorised")
 
 
-@_clustering_action
+@clustering_action
 def suggestion_duplicate_hide(request: HttpRequest, session: PlenarySession):
     original_id, statement_id = _pair(request.POST.get("duplicate"))
     statement = session.statements.filter(pk=statement_id).first()
-    back = _clustering_url(session, "uncategorised")
+    back = clustering_url(session, "uncategorised")
     if statement is not None:
-        back = _after_in_list(session, statement, [statement.pk])
+        back = clustering_url_after(session, statement, [statement.pk])
     services.suggestion_duplicate_hide(
         session=session, actor=request.user, statement_id=statement_id, original_id=original_id
     )
