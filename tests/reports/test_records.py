@@ -226,7 +226,9 @@ def test_import_command_lists_problems_and_fails(tmp_path):
     assert Workshop.objects.filter(reference="w-new").count() == 0
 
 
-def _paper_workshop_file(*, statements: list[str]) -> bytes:
+def paper_workshop_file(*, statements: list[str], **workshop_values) -> bytes:
+    """A local workshop held on paper: two categories, paper dot totals (12 and 0), no
+    participants; ``workshop_values`` adds columns of its workshops row."""
     return workbook(
         {
             "phases": [header("phases"), row("phases", phase="esmp-2", title="Phase II")],
@@ -241,6 +243,7 @@ def _paper_workshop_file(*, statements: list[str]) -> bytes:
                     date=dt.datetime(2010, 3, 4),
                     start_time="09:30",
                     end_time="12:00",
+                    **workshop_values,
                 ),
             ],
             "sessions": [
@@ -276,7 +279,7 @@ def _paper_workshop_file(*, statements: list[str]) -> bytes:
 
 @pytest.mark.django_db
 def test_importing_the_same_file_twice_adds_nothing_the_second_time():
-    content = _paper_workshop_file(statements=["No time", "No time", "Who answers?"])
+    content = paper_workshop_file(statements=["No time", "No time", "Who answers?"])
 
     first = records_import(name="paper.xlsx", content=content)
     second = records_import(name="paper.xlsx", content=content)
@@ -294,9 +297,9 @@ def test_importing_the_same_file_twice_adds_nothing_the_second_time():
 
 @pytest.mark.django_db
 def test_adding_a_card_to_the_file_imports_only_that_card():
-    records_import(name="p.xlsx", content=_paper_workshop_file(statements=["A", "B"]))
+    records_import(name="p.xlsx", content=paper_workshop_file(statements=["A", "B"]))
 
-    result = records_import(name="p.xlsx", content=_paper_workshop_file(statements=["A", "B", "A"]))
+    result = records_import(name="p.xlsx", content=paper_workshop_file(statements=["A", "B", "A"]))
 
     assert result.counts["statements"] == {"rows": 3, "new": 1, "present": 2}
     assert sorted(Statement.objects.values_list("text", flat=True)) == ["A", "A", "B"]
@@ -305,7 +308,7 @@ def test_adding_a_card_to_the_file_imports_only_that_card():
 @pytest.mark.django_db
 def test_dry_run_checks_everything_and_writes_nothing(tmp_path):
     path = tmp_path / "paper.xlsx"
-    path.write_bytes(_paper_workshop_file(statements=["One"]))
+    path.write_bytes(paper_workshop_file(statements=["One"]))
     out = io.StringIO()
 
     call_command("import_records", str(path), "--dry-run", stdout=out, stderr=io.StringIO())
@@ -495,7 +498,7 @@ def test_the_layout_takes_lengths_and_choices_from_the_models():
 @pytest.mark.django_db
 def test_a_user_name_is_linked_when_the_account_exists():
     UserFactory(username="dana")
-    content = _paper_workshop_file(statements=[])
+    content = paper_workshop_file(statements=[])
     book = load_workbook(io.BytesIO(content))
     book["workshops"]["N2"] = "dana"  # the facilitators column
     buffer = io.BytesIO()
@@ -528,7 +531,7 @@ def test_a_workshop_reference_already_used_for_another_workshop_is_a_problem():
         reference="albany-1", title="Albany 2009", date=dt.date(2009, 9, 17), phase=phase
     )
 
-    result = records_import(name="p.xlsx", content=_paper_workshop_file(statements=["A"]))
+    result = records_import(name="p.xlsx", content=paper_workshop_file(statements=["A"]))
 
     assert [(p.sheet, p.row, p.column, p.message) for p in result.problems] == [
         (
@@ -544,8 +547,8 @@ def test_a_workshop_reference_already_used_for_another_workshop_is_a_problem():
 
 @pytest.mark.django_db
 def test_rows_already_here_with_other_values_are_named_and_left_alone():
-    records_import(name="p.xlsx", content=_paper_workshop_file(statements=["A", "A"]))
-    book = load_workbook(io.BytesIO(_paper_workshop_file(statements=["A", "A"])))
+    records_import(name="p.xlsx", content=paper_workshop_file(statements=["A", "A"]))
+    book = load_workbook(io.BytesIO(paper_workshop_file(statements=["A", "A"])))
     book["paper_dots"]["D2"] = 15
     book["workshops"]["C2"] = "Albany (renamed)"
     buffer = io.BytesIO()
@@ -566,7 +569,7 @@ def test_rows_already_here_with_other_values_are_named_and_left_alone():
 
 @pytest.mark.django_db
 def test_records_without_times_get_the_workshop_start_in_file_order():
-    records_import(name="p.xlsx", content=_paper_workshop_file(statements=["B", "A", "C"]))
+    records_import(name="p.xlsx", content=paper_workshop_file(statements=["B", "A", "C"]))
 
     texts = list(Statement.objects.order_by("created_at").values_list("text", "created_at"))
 

@@ -190,44 +190,9 @@ def test_the_publish_panel_shows_the_scope_and_the_publication_records_it(
 def _imported_paper_workshop(**workshop_values):
     """A local workshop imported with paper dot totals only: nobody joined online."""
     from reports.records.importing import records_import
-    from tests.reports.test_records import header, row, workbook
+    from tests.reports.test_records import paper_workshop_file
 
-    content = workbook(
-        {
-            "phases": [header("phases"), row("phases", phase="esmp-2", title="Phase II")],
-            "workshops": [
-                header("workshops"),
-                row(
-                    "workshops",
-                    workshop="albany-1",
-                    phase="esmp-2",
-                    title="Albany",
-                    kind="Local government workshop",
-                    date=dt.datetime(2010, 3, 4),
-                    **workshop_values,
-                ),
-            ],
-            "sessions": [
-                header("sessions"),
-                row(
-                    "sessions",
-                    workshop="albany-1",
-                    session=1,
-                    title="Concerns",
-                    prompt="What worries you?",
-                    purpose="concerns",
-                ),
-            ],
-            "categories": [
-                header("categories"),
-                row("categories", workshop="albany-1", session=1, category=1, name="Staff time"),
-            ],
-            "paper_dots": [
-                header("paper_dots"),
-                row("paper_dots", workshop="albany-1", session=1, category=1, count=296),
-            ],
-        }
-    )
+    content = paper_workshop_file(statements=[], **workshop_values)
     result = records_import(name="albany.xlsx", content=content)
     assert result.problems == []
     return report_build(phase="esmp-2")
@@ -238,7 +203,7 @@ def test_a_paper_only_workshop_reads_not_recorded_never_zero_people():
 
     (albany,) = report.workshops
     assert (albany.attendance_recorded, albany.people, albany.organisations) == (False, None, None)
-    assert report.local_concerns[0].category.votes == 296
+    assert report.local_concerns[0].category.votes == 12
     html = export_html(report).decode()
     assert "0 people" not in html and "not recorded" in html
 
