@@ -36,11 +36,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from doc_section import doc_section_write
+
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_BIN = ROOT / ".venv" / "bin"
 RESULTS = ROOT / "bench" / "results" / "clustering.json"
-DOC = ROOT / "docs" / "performance.md"
-DOC_START, DOC_END = "<!-- clustering:start -->", "<!-- clustering:end -->"
 HOST = "127.0.0.1"
 PG_URL = f"postgres://postgres@{HOST}:5432"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -392,14 +392,8 @@ def write_doc(r: dict) -> None:
         f"its. The machine's load average (1 minute) was {r['machine_load'][0]} as the loads "
         f"began and {r['machine_load'][1]} as they ended (2 cores, shared).",
     ]
-    block = f"{DOC_START}\n" + "\n".join(lines) + f"\n{DOC_END}"
-    current = DOC.read_text()
-    if DOC_START in current:
-        head, rest = current.split(DOC_START, 1)
-        DOC.write_text(head + block + rest.split(DOC_END, 1)[1])
-    else:
-        heading = "\n\n## The clustering page with 1,000 statements\n\n"
-        DOC.write_text(current.rstrip("\n") + heading + block + "\n")
+    text = "\n".join(lines)
+    doc_section_write("clustering", text, heading="The clustering page with 1,000 statements")
 
 
 def chromium_version() -> str:

@@ -24,10 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from doc_section import doc_section_write
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "published.json"
-DOC = ROOT / "docs" / "performance.md"
-DOC_START, DOC_END = "<!-- published:start -->", "<!-- published:end -->"
 REQUESTS = 300
 
 
@@ -132,13 +132,7 @@ def write_doc(r: dict) -> None:
         "`ETag`, so a revisit costs a 304 without a body, and a withdrawal is seen at once.",
     ]
     text = "\n".join(lines)
-    current = DOC.read_text()
-    block = f"{DOC_START}\n{text}\n{DOC_END}"
-    if DOC_START in current:
-        head, rest = current.split(DOC_START, 1)
-        DOC.write_text(head + block + rest.split(DOC_END, 1)[1])
-    else:
-        DOC.write_text(current.rstrip("\n") + "\n\n## The published report\n\n" + block + "\n")
+    doc_section_write("published", text, heading="The published report")
 
 
 def main() -> int:

@@ -27,10 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from doc_section import doc_section_write
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "records.json"
-DOC = ROOT / "docs" / "performance.md"
-DOC_START, DOC_END = "<!-- records:start -->", "<!-- records:end -->"
 PG = "postgres://postgres@127.0.0.1:5432"
 
 WORKSHOPS, CARDS_PER_SESSION, CATEGORIES, PARTICIPANTS = 10, 500, 8, 40
@@ -184,15 +184,7 @@ def write_doc(results: dict, *, load_average: tuple[float, float]) -> None:
         "every record present and writes nothing.",
     ]
     text = "\n".join(lines)
-    current = DOC.read_text()
-    block = f"{DOC_START}\n{text}\n{DOC_END}"
-    if DOC_START in current:
-        head, rest = current.split(DOC_START, 1)
-        DOC.write_text(head + block + rest.split(DOC_END, 1)[1])
-    else:
-        DOC.write_text(
-            current.rstrip("\n") + "\n\n## Importing a records workbook\n\n" + block + "\n"
-        )
+    doc_section_write("records", text, heading="Importing a records workbook")
 
 
 def main() -> int:

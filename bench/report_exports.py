@@ -21,10 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from doc_section import doc_section_write
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "report_exports.json"
-DOC = ROOT / "docs" / "performance.md"
-DOC_START, DOC_END = "<!-- exports:start -->", "<!-- exports:end -->"
 RUNS = 5
 FORMATS = ("html", "pdf", "docx", "xlsx", "csv", "json")
 
@@ -91,13 +91,7 @@ def write_doc(r: dict) -> None:
         size = f"{f['bytes'] / 1000:.0f} kB" if "bytes" in f else ""
         lines.append(f"| {label} | {f['median_ms']:.0f} ms | {f['cpu_ms']:.0f} ms | {size} |")
     text = "\n".join(lines)
-    current = DOC.read_text()
-    block = f"{DOC_START}\n{text}\n{DOC_END}"
-    if DOC_START in current:
-        head, rest = current.split(DOC_START, 1)
-        DOC.write_text(head + block + rest.split(DOC_END, 1)[1])
-    else:
-        DOC.write_text(current.rstrip("\n") + "\n\n## Exporting the report\n\n" + block + "\n")
+    doc_section_write("exports", text, heading="Exporting the report")
 
 
 def main() -> int:
